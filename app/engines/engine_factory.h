@@ -1,0 +1,19 @@
+#pragma once
+// Builds a FrameProcessor from EngineSettings. The only code that knows every engine type.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fvs/core/engine_settings.h"
+#include "fvs/core/frame_processor.h"
+#include "fvs/core/result.h"
+
+namespace fvs::app {
+
+// Engines compiled into this build ("flashvsr" only when built with LibTorch).
+std::vector<std::string> availableEngines();
+
+core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(const core::EngineSettings& settings);
+
+}  // namespace fvs::app

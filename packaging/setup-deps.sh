@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything FlashVSR Studio needs on Debian 12: apt packages and a project-local Python
+# virtual environment (.venv) holding the `torch` wheel, whose LibTorch the C++ build links.
+# Idempotent: a second run checks and returns in seconds.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TORCH_VERSION=${FVS_TORCH_VERSION:-2.11.0}
+
+apt_packages=(
+  build-essential cmake ninja-build pkg-config ccache git python3 python3-venv
+  qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools qt6-tools-dev qt6-tools-dev-tools
+  qt6-l10n-tools qt6-shadertools-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
+  qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+  qml6-module-qtquick-window qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript
+  qml6-module-qtquick-templates qml6-module-qtqml-models qml6-module-qttest
+  qml6-module-qtquick-shapes qml6-module-qt-labs-platform qml6-module-qt-labs-settings
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  ffmpeg xvfb xauth imagemagick nlohmann-json3-dev libcli11-dev
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python 3.11 (Debian 12's) runs the venv; a python3 on PATH from elsewhere is fine too.
+venv="$root/.venv"
+if [[ ! -x "$venv/bin/python" ]]; then
+  echo "setup: creating $venv"
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import torch,sys; sys.exit(0 if torch.__version__.split('+')[0]=='$TORCH_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing torch==$TORCH_VERSION (LibTorch for the C++ build) into .venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors
+fi
+echo "setup: dependencies ready (torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'))"
