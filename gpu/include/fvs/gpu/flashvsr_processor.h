@@ -1,0 +1,17 @@
+#pragma once
+// The FlashVSR engine as a core::FrameProcessor (torch-free header).
+
+#include <memory>
+
+#include "fvs/core/engine_settings.h"
+#include "fvs/core/frame_processor.h"
+#include "fvs/core/result.h"
+
+namespace fvs::gpu {
+
+// Finds and loads the model (shared, loaded once per settings) and returns a streaming processor.
+// Missing weights: a ModelError naming the files needed and the folders searched.
+core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
+    const core::EngineSettings& settings);
+
+}  // namespace fvs::gpu
