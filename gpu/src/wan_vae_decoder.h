@@ -1,0 +1,58 @@
+#pragma once
+// Wan 2.1 VAE decoder (spec §1.6, §5) for the Full variant: causal conv caches, one latent frame
+// per step; streaming per chunk with the carried WanVaeDecoderState equals whole-clip decoding.
+// Parameter names equal the Wan2.1_VAE.pth keys (`conv2.*`, `decoder.*`); encoder keys are ignored
+// by loadWanVaeDecoder.
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "fvs/core/result.h"
+#include "tensor_io.h"
+
+namespace fvs::gpu {
+
+struct WanVaeDecoderConfig {
+    int64_t dim = 96;  // base width
+    int64_t zDim = 16;
+    std::vector<int64_t> dimMult{1, 2, 4, 4};
+    int64_t numResBlocks = 2;
+    std::vector<bool> temporalUpsample{true, true, false};  // decoder order (reverse of encoder)
+
+    static core::Result<WanVaeDecoderConfig> fromWeights(const TensorMap& weights);
+};
+
+// Per-session state: one slot per cached CausalConv3d / upsample3d time_conv, in forward order.
+struct WanVaeDecoderState {
+    std::vector<torch::Tensor> cache;  // last (up to) 2 input frames of each cached conv
+    std::vector<bool> rep;             // upsample3d slot still in its first-step 'Rep' mark
+    bool started = false;              // false: the next latent frame is frame 0 of the video
+    void reset();
+};
+
+class WanVaeDecoderImpl : public torch::nn::Module {
+public:
+    explicit WanVaeDecoderImpl(const WanVaeDecoderConfig& config);
+
+    const WanVaeDecoderConfig& config() const { return m_config; }
+
+    // latents: (1, zDim, T, h, w), the normalised DiT latents (de-normalised here with the Wan 2.1
+    // mean/std). Returns (1, 3, 1 + 4(T-1) on the first call of a session else 4T, 8h, 8w),
+    // clamped to [-1,1].
+    torch::Tensor decodeChunk(const torch::Tensor& latents, WanVaeDecoderState& state);
+
+private:
+    WanVaeDecoderConfig m_config;
+    torch::nn::Conv3d conv2{nullptr};
+    torch::nn::AnyModule m_decoder;  // registered as "decoder"
+    torch::Tensor m_mean, m_std;     // (zDim) de-normalisation constants (not parameters)
+};
+TORCH_MODULE(WanVaeDecoder);
+
+// Builds the decoder from a Wan2.1_VAE.pth state dict (decoder.* and conv2.* only; widths from the
+// shapes) and loads it strictly for those keys.
+core::Result<WanVaeDecoder> loadWanVaeDecoder(const TensorMap& weights,
+                                              const std::string& fileLabel);
+
+}  // namespace fvs::gpu
