@@ -20,29 +20,31 @@
 namespace fvs::core {
 
 struct EncodeSettings {
-    std::string codec = "libx264";  // libx264 libx265 libsvtav1 prores_ks ffv1 png tiff h264_nvenc hevc_nvenc
-    std::string container;          // "mp4" "mov" "mkv" "image2"; empty: from the output's extension
-    int crf = -1;                   // CRF (x264/x265/svtav1) or QP (nvenc); -1: codec default
-    int64_t bitrate = 0;            // bits/s; > 0 selects bitrate mode
-    std::string preset;             // encoder preset, codec-specific ("medium", "p5", ...)
-    std::string pixelFormat;        // e.g. "yuv420p", "yuv420p10le", "yuv422p10le"; empty: auto
-    std::string proresProfile;      // "hq" (422 HQ) or "4444" for prores_ks
+    std::string codec =
+        "libx264";  // libx264 libx265 libsvtav1 prores_ks ffv1 png tiff h264_nvenc hevc_nvenc
+    std::string container;      // "mp4" "mov" "mkv" "image2"; empty: from the output's extension
+    int crf = -1;               // CRF (x264/x265/svtav1) or QP (nvenc); -1: codec default
+    int64_t bitrate = 0;        // bits/s; > 0 selects bitrate mode
+    std::string preset;         // encoder preset, codec-specific ("medium", "p5", ...)
+    std::string pixelFormat;    // e.g. "yuv420p", "yuv420p10le", "yuv422p10le"; empty: auto
+    std::string proresProfile;  // "hq" (422 HQ) or "4444" for prores_ks
     bool overwrite = false;
 };
 
 struct SinkOptions {
-    std::filesystem::path output;        // final name (image sequences: a pattern like out_%06d.png)
+    std::filesystem::path output;  // final name (image sequences: a pattern like out_%06d.png)
     EncodeSettings encode;
-    int width = 0;                       // output picture size
+    int width = 0;  // output picture size
     int height = 0;
     AVRational sar{1, 1};
     AVPixelFormat inputFormat = AV_PIX_FMT_RGB24;  // format of frames passed to write()
-    // Copy non-video streams from this source file (empty: none). Packets in [trimStartUs, trimEndUs)
-    // of the source timeline are copied and shifted by -trimStartUs.
+    // Copy non-video streams from this source file (empty: none). Packets in [trimStartUs,
+    // trimEndUs) of the source timeline are copied and shifted by -trimStartUs.
     std::filesystem::path passthroughFrom;
     int64_t trimStartUs = 0;
     int64_t trimEndUs = INT64_MAX;
-    std::map<std::string, std::string> metadata;  // added to the container (engine, model, settings)
+    std::map<std::string, std::string>
+        metadata;  // added to the container (engine, model, settings)
     std::function<void(const std::string&)> onWarning;  // e.g. "audio re-encoded to AAC for mp4"
 };
 
@@ -63,7 +65,8 @@ Status joinSegments(const std::vector<std::filesystem::path>& segments, const St
 class MediaSink {
 public:
     // `source` describes the input (colour tags, rotation, time base, frame rate are carried over).
-    static Result<std::unique_ptr<MediaSink>> open(const StreamInfo& source, const SinkOptions& options);
+    static Result<std::unique_ptr<MediaSink>> open(const StreamInfo& source,
+                                                   const SinkOptions& options);
     ~MediaSink();  // without finish(): aborts, removes the .part file
     MediaSink(const MediaSink&) = delete;
     MediaSink& operator=(const MediaSink&) = delete;

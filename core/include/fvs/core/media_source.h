@@ -27,7 +27,7 @@ struct SourceOptions {
 class MediaSource {
 public:
     static Result<std::unique_ptr<MediaSource>> open(const std::filesystem::path& path,
-                                                      const SourceOptions& options = {});
+                                                     const SourceOptions& options = {});
     ~MediaSource();
     MediaSource(const MediaSource&) = delete;
     MediaSource& operator=(const MediaSource&) = delete;
