@@ -1,0 +1,209 @@
+// JobQueue: persistence, the state machine, reorder/remove/retry, orphan detection and locking.
+#include <QtTest>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "fvs/core/job_queue.h"
+
+using namespace fvs::core;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readAll(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+Job sampleJob(const std::string& name) {
+    Job j;
+    j.input = "/videos/" + name + ".mp4";
+    j.output = "/videos/" + name + ".flashvsr-x2.mp4";
+    j.engine.engine = "lanczos";
+    j.engine.scale = ScaleRequest{2.0, 0, 0, ScaleFit::Fit};
+    j.encode.codec = "libx264";
+    j.encode.crf = 18;
+    j.encode.preset = "ultrafast";
+    j.trim.startFrame = 10;
+    j.trim.endFrame = 50;
+    j.crop = CropRect{2, 4, 100, 60};
+    return j;
+}
+
+}  // namespace
+
+class TestJobQueue : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    fs::path queuePath(const char* name) { return fs::path(m_dir.path().toStdString()) / name; }
+
+private Q_SLOTS:
+    void persistsAndReloads() {
+        // GIVEN a new queue WHEN two jobs are added THEN a fresh JobQueue reads them back intact
+        const fs::path path = queuePath("a/queue.json");
+        auto q = JobQueue::open(path);
+        QVERIFY(q.ok());
+        auto id1 = q->add(sampleJob("one"));
+        auto id2 = q->add(sampleJob("two"));
+        QVERIFY(id1.ok() && id2.ok());
+        QVERIFY(*id2 > *id1);
+        QVERIFY(fs::exists(path));
+
+        auto again = JobQueue::open(path);
+        QVERIFY(again.ok());
+        QCOMPARE(int(again->jobs().size()), 2);
+        const Job j = *again->find(*id1);
+        QCOMPARE(j.input, std::string("/videos/one.mp4"));
+        QCOMPARE(j.engine.engine, std::string("lanczos"));
+        QCOMPARE(j.engine.scale.factor, 2.0);
+        QCOMPARE(j.encode.crf, 18);
+        QCOMPARE(j.encode.preset, std::string("ultrafast"));
+        QCOMPARE(j.trim.startFrame, int64_t(10));
+        QCOMPARE(j.trim.endFrame, int64_t(50));
+        QCOMPARE(j.crop.height, 60);
+        QCOMPARE(j.state, JobState::Queued);
+        QVERIFY(!j.createdAt.empty());
+        // AND no temporary file is left next to it
+        for (const auto& e : fs::directory_iterator(path.parent_path()))
+            QVERIFY2(e.path().filename().string().find(".tmp") == std::string::npos,
+                     e.path().c_str());
+    }
+
+    void stateMachine() {
+        auto q = JobQueue::open(queuePath("sm.json"));
+        QVERIFY(q.ok());
+        const uint64_t id = q->add(sampleJob("x")).value();
+        // queued -> paused -> queued
+        QVERIFY(q->pause(id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Paused);
+        QVERIFY(q->resume(id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Queued);
+        // a queued job cannot be resumed or retried
+        QVERIFY(!q->resume(id).ok());
+        QVERIFY(!q->retry(id).ok());
+        // cancel, then retry from scratch (segments dropped)
+        QVERIFY(q->update(id, [](Job& j) -> Status {
+                     j.segments.push_back({"seg.mkv", 0, 25});
+                     return {};
+                 }).ok());
+        QVERIFY(q->cancel(id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Cancelled);
+        QVERIFY(!q->cancel(id).ok());
+        QVERIFY(q->retry(id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Queued);
+        QVERIFY(q->find(id)->segments.empty());
+        // failed keeps its reason until retried
+        QVERIFY(q->update(id, [](Job& j) -> Status {
+                     j.state = JobState::Failed;
+                     j.reason = "disk full";
+                     return {};
+                 }).ok());
+        auto reread = JobQueue::open(queuePath("sm.json"));
+        QCOMPARE(reread->find(id)->reason, std::string("disk full"));
+        QVERIFY(!q->find(999).has_value());
+        QCOMPARE(q->pause(999).error().code, ErrorCode::NotFound);
+    }
+
+    void reorderAndRemove() {
+        auto q = JobQueue::open(queuePath("order.json"));
+        const uint64_t a = q->add(sampleJob("a")).value();
+        const uint64_t b = q->add(sampleJob("b")).value();
+        const uint64_t c = q->add(sampleJob("c")).value();
+        // WHEN c moves to the front THEN the order is c a b, also after a reload
+        QVERIFY(q->move(c, 0).ok());
+        QVERIFY(q->move(a, 99).ok());  // clamped to the end
+        auto r = JobQueue::open(queuePath("order.json"));
+        QCOMPARE(r->jobs()[0].id, c);
+        QCOMPARE(r->jobs()[1].id, b);
+        QCOMPARE(r->jobs()[2].id, a);
+        // WHEN b is removed THEN it is gone; a running job cannot be removed
+        QVERIFY(q->remove(b).ok());
+        QCOMPARE(int(q->jobs().size()), 2);
+        auto claimed = q->claimNext();
+        QVERIFY(claimed.ok() && claimed->has_value());
+        QCOMPARE((*claimed)->id, c);  // the first in order
+        QCOMPARE((*claimed)->pid, int64_t(::getpid()));
+        QVERIFY(!q->remove(c).ok());
+        // ids are never reused after a removal
+        QVERIFY(q->add(sampleJob("d")).value() > c);
+    }
+
+    void orphanedRunningJobBecomesInterrupted() {
+        const fs::path path = queuePath("orphan.json");
+        auto q = JobQueue::open(path);
+        const uint64_t id = q->add(sampleJob("o")).value();
+        {
+            // GIVEN a runner (this process, holding the run lock) running the job
+            auto lock = QueueRunLock::acquire(path);
+            QVERIFY(lock.ok());
+            QVERIFY(q->claimNext().ok());
+            // THEN another runner is refused
+            QVERIFY(!QueueRunLock::acquire(path).ok());
+            QVERIFY(QueueRunLock::heldElsewhere(path));
+            // AND opening the queue meanwhile leaves the job running
+            auto live = JobQueue::open(path);
+            QCOMPARE(live->find(id)->state, JobState::Running);
+            // WHEN the runner's pid is that of a process that has exited
+            const pid_t child = ::fork();
+            if (child == 0)
+                ::_exit(0);
+            ::waitpid(child, nullptr, 0);
+            QVERIFY(q->update(id, [&](Job& j) -> Status {
+                         j.pid = child;
+                         j.segments.push_back({"segment_000000.mkv", 0, 30});
+                         return {};
+                     }).ok());
+            auto dead = JobQueue::open(path);
+            // THEN it is interrupted, keeping its segments
+            QCOMPARE(dead->find(id)->state, JobState::Interrupted);
+            QCOMPARE(int(dead->find(id)->segments.size()), 1);
+            QVERIFY(dead->find(id)->reason.find(std::to_string(child)) != std::string::npos);
+        }
+        // GIVEN a running job with a live pid but no runner holding the lock (pid reused)
+        QVERIFY(q->update(id, [](Job& j) -> Status {
+                     j.state = JobState::Running;
+                     j.pid = ::getpid();
+                     return {};
+                 }).ok());
+        QVERIFY(!QueueRunLock::heldElsewhere(path));
+        auto orphan = JobQueue::open(path);
+        QCOMPARE(orphan->find(id)->state, JobState::Interrupted);
+        // AND an interrupted job resumes to queued with its segments kept
+        QVERIFY(orphan->resume(id).ok());
+        QCOMPARE(orphan->find(id)->state, JobState::Queued);
+        QCOMPARE(orphan->find(id)->segmentedFrames(), int64_t(30));
+    }
+
+    void corruptFileIsReportedNotOverwritten() {
+        const fs::path path = queuePath("corrupt.json");
+        {
+            std::ofstream out(path);
+            out << "{ this is not json";
+        }
+        auto q = JobQueue::open(path);
+        QVERIFY(!q.ok());
+        QCOMPARE(q.error().code, ErrorCode::InvalidInput);
+        QVERIFY(q.error().message.find("corrupt.json") != std::string::npos);
+        QCOMPARE(readAll(path), std::string("{ this is not json"));
+    }
+
+    void atomicWriteReplacesWhole() {
+        // GIVEN an existing file WHEN written atomically THEN it holds exactly the new text
+        const fs::path path = queuePath("atomic/file.txt");
+        QVERIFY(writeFileAtomically(path, std::string(100000, 'a')).ok());
+        QVERIFY(writeFileAtomically(path, "short").ok());
+        QCOMPARE(readAll(path), std::string("short"));
+        // AND an unwritable folder gives an error, not a crash
+        auto st = writeFileAtomically("/proc/flashvsr-test/q.json", "x");
+        QVERIFY(!st.ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobQueue)
+#include "test_job_queue.moc"
