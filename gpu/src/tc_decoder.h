@@ -5,6 +5,8 @@
 // (`decoder.N.*`).
 
 #include <array>
+#include <memory>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -17,6 +19,7 @@ struct TcDecoderConfig {
     std::array<int64_t, 4> widths{512, 256, 128, 128};  // n_f of build_tcdecoder
     int64_t latentChannels = 16;
     int64_t condChannels = 768;  // 3 * 4 * 8 * 8: cond packed 'b c (f 4) (h 8) (w 8)'
+    std::array<int64_t, 3> timeStrides{1, 2, 2};  // TGrow strides (layers 9, 15, 21)
 
     static core::Result<TcDecoderConfig> fromWeights(const TensorMap& weights);
 };
@@ -44,9 +47,13 @@ public:
     torch::Tensor decodeChunk(const torch::Tensor& latents, const torch::Tensor& cond,
                               TcDecoderState& state);
 
+    struct Layer;  // one entry of the 27-layer list (defined in tc_decoder.cpp)
+
 private:
+    torch::Tensor runLayers(torch::Tensor x, TcDecoderState& state);
+
     TcDecoderConfig m_config;
-    torch::nn::Sequential decoder{nullptr};  // 27 entries, parameterless ones included
+    std::vector<std::shared_ptr<Layer>> m_layers;  // `decoder.N` in order; parameterless ones too
 };
 TORCH_MODULE(TcDecoder);
 

@@ -4,6 +4,7 @@
 // Parameter names equal the Wan2.1_VAE.pth keys (`conv2.*`, `decoder.*`); encoder keys are ignored
 // by loadWanVaeDecoder.
 
+#include <memory>
 #include <vector>
 
 #include <torch/torch.h>
@@ -42,11 +43,21 @@ public:
     // clamped to [-1,1].
     torch::Tensor decodeChunk(const torch::Tensor& latents, WanVaeDecoderState& state);
 
+    struct Block;  // one entry of decoder.middle / decoder.upsamples (defined in the .cpp)
+
+    // Number of cache slots a session needs (cached convs + upsample3d time convs).
+    int64_t cacheSlots() const { return m_cacheSlots; }
+
 private:
+    torch::Tensor decodeFrame(torch::Tensor x, WanVaeDecoderState& state);
+
     WanVaeDecoderConfig m_config;
-    torch::nn::Conv3d conv2{nullptr};
-    torch::nn::AnyModule m_decoder;  // registered as "decoder"
-    torch::Tensor m_mean, m_std;     // (zDim) de-normalisation constants (not parameters)
+    torch::nn::Conv3d m_conv2{nullptr};            // "conv2" (1×1×1)
+    torch::nn::Conv3d m_conv1{nullptr};            // "decoder.conv1"
+    std::vector<std::shared_ptr<Block>> m_blocks;  // decoder.middle.*, decoder.upsamples.*
+    torch::Tensor m_headGamma;                     // "decoder.head.0.gamma"
+    torch::nn::Conv3d m_headConv{nullptr};         // "decoder.head.2"
+    int64_t m_conv1Slot = 0, m_headSlot = 0, m_cacheSlots = 0;
 };
 TORCH_MODULE(WanVaeDecoder);
 
