@@ -1,0 +1,526 @@
+#include "fvs/core/export_pipeline.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "fvs/core/bounded_queue.h"
+#include "fvs/core/frame_convert.h"
+#include "fvs/core/media_source.h"
+
+namespace fvs::core {
+
+namespace fs = std::filesystem;
+
+std::string segmentFileName(int64_t number) {
+    char name[32];
+    std::snprintf(name, sizeof name, "segment_%06lld.mkv", static_cast<long long>(number));
+    return name;
+}
+
+namespace {
+
+bool isImageSequence(const ExportRequest& r) {
+    return r.encode.container == "image2" || r.output.string().find('%') != std::string::npos;
+}
+
+// Stops the pipeline with a plain status (not an error) when a queue was closed by a stop.
+Error stoppedMarker() {
+    return makeError(ErrorCode::Cancelled, "stopped");
+}
+
+}  // namespace
+
+// The state of one run(); lives on run()'s stack.
+struct ExportPipeline::Run {
+    Run(ExportPipeline& o, const ExportRequest& r, FrameProcessor& p) : owner(o), req(r), proc(p) {}
+
+    ExportPipeline& owner;
+    const ExportRequest& req;
+    FrameProcessor& proc;
+
+    std::unique_ptr<MediaSource> source;
+    StreamInfo info;
+    ProcessorPlan plan;
+    FrameConverter converter;
+    YuvColor color;
+    bool segmented = false;
+
+    // The trimmed range, in source frame numbers and times.
+    int64_t firstIndex = 0;
+    int64_t firstPtsUs = 0;
+    int64_t endIndex = -1;  // exclusive; -1: until endUs or the end of the file
+    int64_t endUs = -1;     // exclusive; -1: no time limit
+    int64_t passthroughEndUs = INT64_MAX;
+    int64_t resumeIndex = 0;  // first source frame whose output is written in this run
+    int64_t framesTotal = 0;
+    std::optional<Frame> pendingFirst;
+
+    // Encode stage.
+    std::unique_ptr<MediaSink> sink;
+    int64_t outputNumber = 0;  // output frames so far, including completed segments
+    int64_t writtenThisRun = 0;
+    int64_t segmentFirst = 0;
+    std::vector<SegmentRecord> segments;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    std::stop_source stopSource;
+    std::mutex errorMutex;
+    std::optional<Error> error;
+
+    void fail(const Error& e) {
+        {
+            std::lock_guard lock(errorMutex);
+            if (!error)
+                error = e;
+        }
+        stopSource.request_stop();
+    }
+
+    // false when stopped while paused.
+    bool waitWhilePaused() {
+        std::unique_lock lock(owner.m_pauseMutex);
+        return owner.m_pauseChanged.wait(lock, stopSource.get_token(),
+                                         [&] { return !owner.m_paused; });
+    }
+
+    void warn(const std::string& text) {
+        if (req.onWarning)
+            req.onWarning(text);
+    }
+
+    Status prepare();
+    Status resolveRange();
+    Result<std::optional<Frame>> nextInput();
+    Status processFrame(Frame frame, const std::function<Status(Frame)>& emit);
+    Status finishProcessing(const std::function<Status(Frame)>& emit);
+    Status encodeFrame(const Frame& frame);
+    Status closeSegment();
+    Status finishOutput();
+    SinkOptions finalSinkOptions() const;
+    void reportProgress();
+    void runOverlapped();
+    void runSerial();
+};
+
+Status ExportPipeline::Run::prepare() {
+    if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite); !st)
+        return st;
+    SourceOptions so;
+    so.decoderThreads = req.decoderThreads;
+    so.onWarning = req.onWarning;
+    auto opened = MediaSource::open(req.input, so);
+    if (!opened)
+        return opened.error();
+    source = std::move(opened).value();
+    info = source->info();
+
+    StreamInfo procInfo = info;
+    if (!req.crop.empty()) {
+        const CropRect& c = req.crop;
+        if (c.x < 0 || c.y < 0 || c.x + c.width > info.width || c.y + c.height > info.height)
+            return makeError(ErrorCode::InvalidArgument,
+                             "crop " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+                                 "+" + std::to_string(c.x) + "+" + std::to_string(c.y) +
+                                 " does not fit the " + std::to_string(info.width) + "x" +
+                                 std::to_string(info.height) + " picture");
+        procInfo.width = c.width;
+        procInfo.height = c.height;
+    }
+    procInfo.bitDepth = info.bitDepth;
+    auto configured = proc.configure(procInfo);
+    if (!configured)
+        return configured.error();
+    plan = configured.value();
+    color = yuvColorFor(info);
+
+    segmented = req.segmentFrames > 0;
+    if (segmented && isImageSequence(req)) {
+        warn("image sequences are written directly; the export is not resumable");
+        segmented = false;
+    }
+    if (segmented) {
+        std::error_code ec;
+        fs::create_directories(req.workDir, ec);
+        if (ec)
+            return makeError(ErrorCode::IoError, "cannot create the work folder " +
+                                                     req.workDir.string() + ": " + ec.message());
+        segments = req.completedSegments;
+        for (const auto& s : segments) {
+            if (!fs::exists(req.workDir / s.file))
+                return makeError(
+                    ErrorCode::IoError,
+                    "completed segment " + s.file + " is missing from " + req.workDir.string());
+            outputNumber += s.frameCount;
+        }
+    }
+    return resolveRange();
+}
+
+Status ExportPipeline::Run::resolveRange() {
+    const TrimRange& t = req.trim;
+    const int64_t count = info.frameCount;
+    if (t.startFrame >= 0) {
+        if (info.frameCountExact && t.startFrame >= count)
+            return makeError(ErrorCode::InvalidArgument,
+                             "start frame " + std::to_string(t.startFrame) +
+                                 " is past the last frame (" + std::to_string(count - 1) + ")");
+        if (t.startFrame > 0)
+            if (Status st = source->seekToFrame(t.startFrame); !st)
+                return st;
+    } else if (t.startUs > 0) {
+        if (Status st = source->seekToTime(t.startUs); !st)
+            return st;
+    }
+    auto first = source->read();
+    if (!first)
+        return first.error();
+    if (!first->has_value())
+        return makeError(ErrorCode::InvalidArgument,
+                         t.empty() ? "the input has no video frames"
+                                   : "the start point is past the end of the input");
+    firstIndex = (*first)->index;
+    firstPtsUs = (*first)->ptsUs;
+
+    if (t.endFrame >= 0) {
+        endIndex = info.frameCountExact ? std::min(t.endFrame, count) : t.endFrame;
+        if (endIndex <= firstIndex)
+            return makeError(ErrorCode::InvalidArgument,
+                             "the end point is not after the start point");
+    } else if (t.endUs >= 0) {
+        endUs = t.endUs;
+        if (endUs <= firstPtsUs)
+            return makeError(ErrorCode::InvalidArgument,
+                             "the end point is not after the start point");
+        passthroughEndUs = endUs;
+    }
+    // The exact end time of a frame-numbered range, so audio is cut where the video ends.
+    bool seeked = false;
+    if (endIndex >= 0 && (!info.frameCountExact || endIndex < count)) {
+        if (source->seekToFrame(endIndex)) {
+            auto endFrame = source->read();
+            if (endFrame && endFrame->has_value())
+                passthroughEndUs = (*endFrame)->ptsUs;
+        }
+        seeked = true;
+    }
+
+    if (endIndex >= 0) {
+        framesTotal = endIndex - firstIndex;
+    } else if (endUs >= 0) {
+        framesTotal = std::max<int64_t>(1, std::llround((endUs - firstPtsUs) / 1e6 * info.fps()));
+        if (count > 0)
+            framesTotal = std::min(framesTotal, count - firstIndex);
+    } else {
+        framesTotal = std::max<int64_t>(count - firstIndex, 0);
+    }
+
+    resumeIndex = firstIndex + outputNumber;
+    if (endIndex >= 0 && resumeIndex > endIndex)
+        return makeError(ErrorCode::InvalidArgument,
+                         "the completed segments cover more frames than the range has");
+    const int64_t decodeFrom = std::max(firstIndex, resumeIndex - proc.warmupFrames());
+    if (decodeFrom != firstIndex || seeked) {
+        if (endIndex < 0 || decodeFrom < endIndex)
+            if (Status st = source->seekToFrame(decodeFrom); !st)
+                return st;
+    } else {
+        pendingFirst = std::move(**first);
+    }
+    if (endIndex >= 0 && resumeIndex >= endIndex)
+        pendingFirst.reset();
+    return {};
+}
+
+Result<std::optional<Frame>> ExportPipeline::Run::nextInput() {
+    if (endIndex >= 0 && resumeIndex >= endIndex && !pendingFirst) {
+        // Every frame is in completed segments already (the run died before joining).
+        return std::optional<Frame>{};
+    }
+    while (true) {
+        Frame f;
+        if (pendingFirst) {
+            f = std::move(*pendingFirst);
+            pendingFirst.reset();
+        } else {
+            auto r = source->read();
+            if (!r)
+                return r.error();
+            if (!r->has_value())
+                return std::optional<Frame>{};
+            f = std::move(**r);
+        }
+        if (f.index < firstIndex)
+            continue;
+        if (endIndex >= 0 && f.index >= endIndex)
+            return std::optional<Frame>{};
+        if (endUs >= 0 && f.ptsUs >= endUs)
+            return std::optional<Frame>{};
+
+        Frame cropped = f.ref();
+        if (!req.crop.empty()) {
+            const CropRect& c = req.crop;
+            cropped.av->crop_left = static_cast<size_t>(c.x);
+            cropped.av->crop_top = static_cast<size_t>(c.y);
+            cropped.av->crop_right = static_cast<size_t>(f.width() - c.x - c.width);
+            cropped.av->crop_bottom = static_cast<size_t>(f.height() - c.y - c.height);
+            if (av_frame_apply_cropping(cropped.av.get(), AV_FRAME_CROP_UNALIGNED) < 0)
+                return makeError(ErrorCode::Internal,
+                                 "cannot crop frame " + std::to_string(f.index));
+        }
+        auto converted =
+            converter.convert(cropped, plan.inputFormat, cropped.width(), cropped.height(), color);
+        if (!converted)
+            return converted.error();
+        return std::optional<Frame>(std::move(converted).value());
+    }
+}
+
+Status ExportPipeline::Run::processFrame(Frame frame, const std::function<Status(Frame)>& emit) {
+    if (Status st = proc.push(std::move(frame)); !st)
+        return st;
+    while (auto out = proc.pull())
+        if (Status st = emit(std::move(*out)); !st)
+            return st;
+    return {};
+}
+
+Status ExportPipeline::Run::finishProcessing(const std::function<Status(Frame)>& emit) {
+    if (Status st = proc.finish(); !st)
+        return st;
+    while (auto out = proc.pull())
+        if (Status st = emit(std::move(*out)); !st)
+            return st;
+    return {};
+}
+
+SinkOptions ExportPipeline::Run::finalSinkOptions() const {
+    SinkOptions o;
+    o.output = req.output;
+    o.encode = req.encode;
+    o.width = plan.output.width;
+    o.height = plan.output.height;
+    o.sar = plan.output.sar;
+    o.inputFormat = plan.outputFormat;
+    if (req.copyOtherStreams)
+        o.passthroughFrom = req.input;
+    o.trimStartUs = firstPtsUs;
+    o.trimEndUs = passthroughEndUs;
+    o.metadata = {{"flashvsr_engine", plan.engineName},
+                  {"flashvsr_settings", plan.engineDescription}};
+    for (const auto& [k, v] : req.metadata)
+        o.metadata[k] = v;
+    o.onWarning = req.onWarning;
+    return o;
+}
+
+Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
+    if (!sink) {
+        SinkOptions o = finalSinkOptions();
+        if (segmented) {
+            // A video-only file with the final timeline (pts relative to the range start), so the
+            // join is a plain remux.
+            o.output = req.workDir / segmentFileName(static_cast<int64_t>(segments.size()));
+            o.encode.container.clear();
+            o.encode.overwrite = true;  // a stale segment of a killed run is replaced
+            o.passthroughFrom.clear();
+            o.metadata.clear();
+            segmentFirst = outputNumber;
+        }
+        auto opened = MediaSink::open(info, o);
+        if (!opened)
+            return opened.error();
+        sink = std::move(opened).value();
+    }
+    if (Status st = sink->write(frame); !st)
+        return st;
+    ++outputNumber;
+    ++writtenThisRun;
+    if (segmented && outputNumber - segmentFirst >= req.segmentFrames)
+        if (Status st = closeSegment(); !st)
+            return st;
+    reportProgress();
+    return {};
+}
+
+Status ExportPipeline::Run::closeSegment() {
+    if (!sink)
+        return {};
+    if (Status st = sink->finish(); !st)
+        return st;
+    sink.reset();
+    SegmentRecord record{segmentFileName(static_cast<int64_t>(segments.size())), segmentFirst,
+                         outputNumber - segmentFirst};
+    segments.push_back(record);
+    if (req.onSegmentDone)
+        return req.onSegmentDone(record);
+    return {};
+}
+
+Status ExportPipeline::Run::finishOutput() {
+    if (outputNumber == 0)
+        return makeError(ErrorCode::InvalidInput, "no video frames in the selected range");
+    if (!segmented)
+        return sink ? sink->finish() : Status{};
+    if (Status st = closeSegment(); !st)
+        return st;
+    std::vector<fs::path> files;
+    for (const auto& s : segments)
+        files.push_back(req.workDir / s.file);
+    if (Status st = joinSegments(files, info, finalSinkOptions()); !st)
+        return st;
+    // The output is complete: the segments are no longer needed.
+    std::error_code ec;
+    for (const auto& f : files)
+        fs::remove(f, ec);
+    fs::remove(req.workDir, ec);  // only when empty
+    return {};
+}
+
+void ExportPipeline::Run::reportProgress() {
+    if (!req.onProgress)
+        return;
+    ExportProgress p;
+    p.framesDone = outputNumber;
+    p.framesTotal = std::max(framesTotal, outputNumber);
+    p.elapsedSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    p.fps = p.elapsedSeconds > 0 ? writtenThisRun / p.elapsedSeconds : 0.0;
+    p.etaSeconds = p.fps > 0 ? (p.framesTotal - p.framesDone) / p.fps : -1.0;
+    req.onProgress(p);
+}
+
+void ExportPipeline::Run::runOverlapped() {
+    const std::stop_token stop = stopSource.get_token();
+    BoundedQueue<Frame> toProcess(req.queueCapacity);
+    BoundedQueue<Frame> toEncode(req.queueCapacity);
+
+    std::jthread decodeThread([&] {
+        while (!stop.stop_requested() && waitWhilePaused()) {
+            auto next = nextInput();
+            if (!next) {
+                fail(next.error());
+                break;
+            }
+            if (!next->has_value() || stop.stop_requested() ||
+                !toProcess.push(std::move(**next), stop))
+                break;
+        }
+        toProcess.close();
+    });
+    std::jthread processThread([&] {
+        auto emit = [&](Frame out) -> Status {
+            if (out.index < resumeIndex)
+                return {};  // warm-up pre-roll of a resume
+            if (stop.stop_requested() || !toEncode.push(std::move(out), stop))
+                return stoppedMarker();
+            return {};
+        };
+        bool ok = true;
+        // BoundedQueue::pop still hands out queued items after a stop: check it per frame.
+        while (auto frame = toProcess.pop(stop)) {
+            if (stop.stop_requested() || !waitWhilePaused())
+                break;
+            if (Status st = processFrame(std::move(*frame), emit); !st) {
+                if (!stop.stop_requested())
+                    fail(st.error());
+                ok = false;
+                break;
+            }
+        }
+        if (ok && !stop.stop_requested())
+            if (Status st = finishProcessing(emit); !st && !stop.stop_requested())
+                fail(st.error());
+        toEncode.close();
+    });
+
+    while (auto frame = toEncode.pop(stop)) {
+        if (stop.stop_requested() || !waitWhilePaused())
+            break;
+        if (Status st = encodeFrame(*frame); !st) {
+            fail(st.error());
+            break;
+        }
+    }
+    // jthreads join at scope exit; every wait of theirs wakes on the stop or the closed queues.
+    if (stop.stop_requested()) {
+        toProcess.close();
+        toEncode.close();
+    }
+}
+
+void ExportPipeline::Run::runSerial() {
+    const std::stop_token stop = stopSource.get_token();
+    auto emit = [&](Frame out) -> Status {
+        if (out.index < resumeIndex)
+            return {};
+        return encodeFrame(out);
+    };
+    while (!stop.stop_requested() && waitWhilePaused()) {
+        auto next = nextInput();
+        if (!next)
+            return fail(next.error());
+        if (!next->has_value() || stop.stop_requested())
+            break;
+        if (Status st = processFrame(std::move(**next), emit); !st)
+            return fail(st.error());
+    }
+    if (!stop.stop_requested())
+        if (Status st = finishProcessing(emit); !st)
+            fail(st.error());
+}
+
+ExportPipeline::ExportPipeline(ExportRequest request) : m_request(std::move(request)) {}
+ExportPipeline::~ExportPipeline() = default;
+
+void ExportPipeline::pause() {
+    std::lock_guard lock(m_pauseMutex);
+    m_paused = true;
+    m_pauseChanged.notify_all();
+}
+
+void ExportPipeline::resume() {
+    std::lock_guard lock(m_pauseMutex);
+    m_paused = false;
+    m_pauseChanged.notify_all();
+}
+
+bool ExportPipeline::isPaused() const {
+    std::lock_guard lock(m_pauseMutex);
+    return m_paused;
+}
+
+Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_token stop) {
+    Run r(*this, m_request, processor);
+    std::stop_callback forward(stop, [&r] { r.stopSource.request_stop(); });
+    if (stop.stop_requested())
+        return makeError(ErrorCode::Cancelled, "export cancelled");
+    if (Status st = r.prepare(); !st)
+        return st.error();
+
+    if (m_request.mode == PipelineMode::Serial)
+        r.runSerial();
+    else
+        r.runOverlapped();
+
+    if (!r.error && stop.stop_requested())
+        r.error = makeError(ErrorCode::Cancelled, "export cancelled");
+    if (!r.error)
+        if (Status st = r.finishOutput(); !st)
+            r.error = st.error();
+    if (r.error) {
+        if (r.sink)
+            r.sink->abort();  // the .part goes; completed segments stay for a resume
+        return *r.error;
+    }
+    ExportSummary summary;
+    summary.framesWritten = r.writtenThisRun;
+    summary.framesTotal = r.outputNumber;
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
+    summary.plan = r.plan;
+    return summary;
+}
+
+}  // namespace fvs::core

@@ -1,0 +1,295 @@
+// ExportPipeline on real clips: frame count and pts (CFR and VFR), trim, crop, cancellation, pause,
+// error propagation, and segmented export with resume equal to an uninterrupted run.
+#include <QtTest>
+
+#include <atomic>
+#include <thread>
+
+#include "fvs/core/export_pipeline.h"
+#include "fvs/core/resample_processor.h"
+#include "pipeline_test_util.h"
+
+using namespace fvs::core;
+using namespace fvs::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Wraps a ResampleProcessor; fails on a chosen frame and records what was pushed.
+class ProbeProcessor : public FrameProcessor {
+public:
+    explicit ProbeProcessor(int warmup = 0, int64_t failAt = -1)
+        : m_inner({ResampleKernel::Lanczos3, ScaleRequest{2.0}}),
+          m_warmup(warmup),
+          m_failAt(failAt) {}
+    Result<ProcessorPlan> configure(const StreamInfo& in) override { return m_inner.configure(in); }
+    Status push(Frame f) override {
+        pushed.push_back(f.index);
+        if (f.index == m_failAt)
+            return makeError(ErrorCode::Internal, "probe failure at frame 5");
+        return m_inner.push(std::move(f));
+    }
+    std::optional<Frame> pull() override { return m_inner.pull(); }
+    Status finish() override { return m_inner.finish(); }
+    void reset() override { m_inner.reset(); }
+    int latencyFrames() const override { return 0; }
+    int warmupFrames() const override { return m_warmup; }
+    std::vector<int64_t> pushed;
+
+private:
+    ResampleProcessor m_inner;
+    int m_warmup;
+    int64_t m_failAt;
+};
+
+ExportRequest baseRequest(const fs::path& in, const fs::path& out) {
+    ExportRequest r;
+    r.input = in;
+    r.output = out;
+    r.encode.codec = "libx264";
+    r.encode.preset = "ultrafast";
+    r.encode.crf = 18;
+    return r;
+}
+
+std::vector<int64_t> relative(std::vector<int64_t> v, size_t from, size_t to) {
+    std::vector<int64_t> out(v.begin() + from, v.begin() + to);
+    const int64_t base = out.empty() ? 0 : out.front();
+    for (auto& x : out)
+        x -= base;
+    return out;
+}
+
+}  // namespace
+
+class TestExportPipeline : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    fs::path m_cfr, m_vfr;
+    fs::path path(const char* name) { return fs::path(m_dir.path().toStdString()) / name; }
+
+private Q_SLOTS:
+    void initTestCase() {
+        av_log_set_level(AV_LOG_ERROR);
+        if (qEnvironmentVariableIsSet("FVS_KEEP_TEST_FILES"))
+            m_dir.setAutoRemove(false);
+        m_cfr = path("cfr.mp4");
+        m_vfr = path("vfr.mkv");
+        QVERIFY(makeCfrClip(QString::fromStdString(m_cfr.string()), 30));
+        QVERIFY(makeVfrClip(QString::fromStdString(m_vfr.string()), 30));
+    }
+
+    void frameCountAndPtsMatchSource_data() {
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<int>("mode");
+        QTest::newRow("cfr") << "cfr.mp4" << int(PipelineMode::Overlapped);
+        QTest::newRow("vfr") << "vfr.mkv" << int(PipelineMode::Overlapped);
+        QTest::newRow("cfr-serial") << "cfr.mp4" << int(PipelineMode::Serial);
+    }
+    void frameCountAndPtsMatchSource() {
+        QFETCH(QString, source);
+        QFETCH(int, mode);
+        // GIVEN a 30-frame clip WHEN exported with Lanczos x2
+        const fs::path in = path(source.toUtf8().constData());
+        const fs::path out =
+            path(("out-" + source + "-" + QString::number(mode) + ".mp4").toUtf8().constData());
+        ExportRequest req = baseRequest(in, out);
+        req.mode = PipelineMode(mode);
+        std::vector<ExportProgress> progress;
+        req.onProgress = [&](const ExportProgress& p) { progress.push_back(p); };
+        ResampleProcessor proc({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto result = ExportPipeline(req).run(proc);
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        // THEN every frame is there, twice the size, with the source's timestamps
+        auto a = decodeClip(in);
+        auto b = decodeClip(out);
+        QVERIFY(a && b);
+        QCOMPARE(b->width, 128);
+        QCOMPARE(b->height, 96);
+        QCOMPARE(b->ptsUs.size(), size_t(30));
+        QCOMPARE(b->ptsUs, a->ptsUs);
+        QCOMPARE(result->framesTotal, int64_t(30));
+        // AND progress counted every frame up to the total
+        QCOMPARE(progress.size(), size_t(30));
+        QCOMPARE(progress.back().framesDone, int64_t(30));
+        QCOMPARE(progress.back().framesTotal, int64_t(30));
+        QVERIFY(!fs::exists(out.string() + ".part"));
+    }
+
+    void trimByFrameAndTime() {
+        auto src = decodeClip(m_cfr);
+        QVERIFY(src);
+        // GIVEN frames [5, 17) WHEN exported THEN exactly those 12 frames, re-timed from 0
+        ExportRequest byFrame = baseRequest(m_cfr, path("trim-frames.mp4"));
+        byFrame.trim.startFrame = 5;
+        byFrame.trim.endFrame = 17;
+        ResampleProcessor p1({ResampleKernel::Lanczos3, ScaleRequest{1.0}});
+        auto r1 = ExportPipeline(byFrame).run(p1);
+        QVERIFY2(r1.ok(), r1.ok() ? "" : r1.error().message.c_str());
+        auto out1 = decodeClip(byFrame.output);
+        QVERIFY(out1);
+        QCOMPARE(out1->ptsUs, relative(src->ptsUs, 5, 17));
+        // GIVEN [0.2 s, 0.6 s) at 25 fps WHEN exported THEN frames 5..14
+        ExportRequest byTime = baseRequest(m_cfr, path("trim-time.mp4"));
+        byTime.trim.startUs = 200000;
+        byTime.trim.endUs = 600000;
+        ResampleProcessor p2({ResampleKernel::Lanczos3, ScaleRequest{1.0}});
+        auto r2 = ExportPipeline(byTime).run(p2);
+        QVERIFY2(r2.ok(), r2.ok() ? "" : r2.error().message.c_str());
+        auto out2 = decodeClip(byTime.output);
+        QVERIFY(out2);
+        QCOMPARE(out2->ptsUs, relative(src->ptsUs, 5, 15));
+        // AND an empty or reversed range is refused before any output is written
+        ExportRequest bad = baseRequest(m_cfr, path("trim-bad.mp4"));
+        bad.trim.startFrame = 10;
+        bad.trim.endFrame = 10;
+        ResampleProcessor p3({ResampleKernel::Lanczos3, ScaleRequest{1.0}});
+        auto r3 = ExportPipeline(bad).run(p3);
+        QVERIFY(!r3.ok());
+        QCOMPARE(r3.error().code, ErrorCode::InvalidArgument);
+        QVERIFY(!fs::exists(bad.output));
+        bad.trim = TrimRange{};
+        bad.trim.startFrame = 500;
+        auto r4 = ExportPipeline(bad).run(p3);
+        QVERIFY(!r4.ok());
+        QVERIFY(r4.error().message.find("past") != std::string::npos);
+    }
+
+    void cropThenScale() {
+        // GIVEN a 32x24 crop at (8, 8) WHEN scaled x2 THEN a 64x48 output of every frame
+        ExportRequest req = baseRequest(m_cfr, path("crop.mp4"));
+        req.crop = CropRect{8, 8, 32, 24};
+        ResampleProcessor proc({ResampleKernel::Bicubic, ScaleRequest{2.0}});
+        auto r = ExportPipeline(req).run(proc);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        auto out = decodeClip(req.output);
+        QVERIFY(out);
+        QCOMPARE(out->width, 64);
+        QCOMPARE(out->height, 48);
+        QCOMPARE(out->ptsUs.size(), size_t(30));
+        // AND a crop outside the picture is refused
+        req.output = path("crop-bad.mp4");
+        req.crop = CropRect{40, 0, 32, 24};
+        auto bad = ExportPipeline(req).run(proc);
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().code, ErrorCode::InvalidArgument);
+    }
+
+    void cancellationLeavesNothing() {
+        // GIVEN an export WHEN stopped after 3 frames THEN Cancelled, no output, no .part
+        ExportRequest req = baseRequest(m_cfr, path("cancel.mp4"));
+        std::stop_source stop;
+        int64_t seen = 0;
+        req.onProgress = [&](const ExportProgress& p) {
+            seen = p.framesDone;
+            if (p.framesDone == 3)
+                stop.request_stop();
+        };
+        ResampleProcessor proc({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto r = ExportPipeline(req).run(proc, stop.get_token());
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, ErrorCode::Cancelled);
+        QVERIFY(seen <= 4);  // within about one frame of the request
+        QVERIFY(!fs::exists(req.output));
+        QVERIFY(!fs::exists(req.output.string() + ".part"));
+    }
+
+    void pauseHoldsAndResumeFinishes() {
+        // GIVEN an export that pauses itself after its 2nd frame
+        ExportRequest req = baseRequest(m_cfr, path("pause.mp4"));
+        std::atomic<int64_t> done{0};
+        ExportPipeline* self = nullptr;
+        req.onProgress = [&](const ExportProgress& p) {
+            done = p.framesDone;
+            if (p.framesDone == 2)
+                self->pause();
+        };
+        ExportPipeline pipeline(req);
+        self = &pipeline;
+        ResampleProcessor proc({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        Result<ExportSummary> result = makeError(ErrorCode::Internal, "not run");
+        std::thread worker([&] { result = pipeline.run(proc); });
+        // WHEN paused THEN no further frame is written while it stays paused
+        QTRY_VERIFY_WITH_TIMEOUT(pipeline.isPaused(), 10000);
+        QTest::qWait(400);
+        QCOMPARE(done.load(), int64_t(2));
+        // WHEN resumed THEN it finishes with every frame
+        pipeline.resume();
+        worker.join();
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        QCOMPARE(result->framesTotal, int64_t(30));
+    }
+
+    void errorInOneStageStopsAll() {
+        // GIVEN a processor that fails on frame 5 THEN the export fails with its message
+        ExportRequest req = baseRequest(m_cfr, path("fail.mp4"));
+        ProbeProcessor proc(0, 5);
+        auto r = ExportPipeline(req).run(proc);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, ErrorCode::Internal);
+        QVERIFY(r.error().message.find("frame 5") != std::string::npos);
+        QVERIFY(!fs::exists(req.output));
+        QVERIFY(!fs::exists(req.output.string() + ".part"));
+        // AND a missing input is an input error, not a crash
+        req.input = path("missing.mp4");
+        auto m = ExportPipeline(req).run(proc);
+        QVERIFY(!m.ok());
+        QCOMPARE(m.error().code, ErrorCode::NotFound);
+    }
+
+    void segmentedResumeEqualsUninterrupted() {
+        // GIVEN a lossless (FFV1) reference export without segments
+        ExportRequest ref = baseRequest(m_cfr, path("ref.mkv"));
+        ref.encode = EncodeSettings{};
+        ref.encode.codec = "ffv1";
+        ResampleProcessor p0({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto r0 = ExportPipeline(ref).run(p0);
+        QVERIFY2(r0.ok(), r0.ok() ? "" : r0.error().message.c_str());
+
+        // WHEN a segmented export (8 frames per segment) stops after its 2nd segment
+        ExportRequest seg = ref;
+        seg.output = path("resumed.mkv");
+        seg.segmentFrames = 8;
+        seg.workDir = path("work");
+        std::vector<SegmentRecord> done;
+        std::stop_source stop;
+        seg.onSegmentDone = [&](const SegmentRecord& s) -> Status {
+            done.push_back(s);
+            if (done.size() == 2)
+                stop.request_stop();
+            return {};
+        };
+        ResampleProcessor p1({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto r1 = ExportPipeline(seg).run(p1, stop.get_token());
+        QVERIFY(!r1.ok());
+        QCOMPARE(r1.error().code, ErrorCode::Cancelled);
+        QCOMPARE(done.size(), size_t(2));
+        QCOMPARE(done[1].firstFrame, int64_t(8));
+        QVERIFY(!fs::exists(seg.output));
+        QVERIFY(fs::exists(seg.workDir / done[0].file));
+
+        // AND resumes with a temporal engine needing 3 frames of warm-up
+        seg.completedSegments = done;
+        seg.onSegmentDone = nullptr;
+        ProbeProcessor p2(3);
+        auto r2 = ExportPipeline(seg).run(p2);
+        QVERIFY2(r2.ok(), r2.ok() ? "" : r2.error().message.c_str());
+        // THEN decoding restarted 3 frames before the resume point and only new frames were encoded
+        QCOMPARE(p2.pushed.front(), int64_t(13));
+        QCOMPARE(r2->framesWritten, int64_t(14));
+        QCOMPARE(r2->framesTotal, int64_t(30));
+        // AND the result equals the uninterrupted export frame for frame, bit for bit
+        auto a = decodeClip(ref.output);
+        auto b = decodeClip(seg.output);
+        QVERIFY(a && b);
+        QCOMPARE(b->ptsUs, a->ptsUs);
+        QCOMPARE(b->rgb.size(), a->rgb.size());
+        for (size_t i = 0; i < a->rgb.size(); ++i)
+            QVERIFY2(a->rgb[i] == b->rgb[i], qPrintable(QString("frame %1").arg(i)));
+        // AND the work folder is gone
+        QVERIFY(!fs::exists(seg.workDir));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExportPipeline)
+#include "test_export_pipeline.moc"
