@@ -96,6 +96,18 @@ Result<AVPixelFormat> choosePixelFormat(const AVCodec* codec, const EncodeSettin
     return avcodec_find_best_pix_fmt_of_list(codec->pix_fmts, want, 0, nullptr);
 }
 
+std::string containersFor(AVCodecID id) {
+    std::string list;
+    for (const auto& [muxer, ext] :
+         {std::pair{"mp4", ".mp4"}, {"mov", ".mov"}, {"matroska", ".mkv"}}) {
+        const AVOutputFormat* f = av_guess_format(muxer, nullptr, nullptr);
+        if (f && avformat_query_codec(f, id, FF_COMPLIANCE_NORMAL) == 1) {
+            list += list.empty() ? ext : std::string(", ") + ext;
+        }
+    }
+    return list;
+}
+
 bool needsEvenSize(const std::string& codec) {
     return codec == "libx264" || codec == "libx265" || codec == "libsvtav1" ||
            codec == "h264_nvenc" || codec == "hevc_nvenc";
@@ -287,7 +299,8 @@ Result<std::unique_ptr<MediaSink>> MediaSink::open(const StreamInfo& source,
         return makeError(ErrorCode::Unsupported, "muxer " + muxer.value() + " not available");
     if (!image && avformat_query_codec(ofmt, codec->id, FF_COMPLIANCE_NORMAL) != 1) {
         return makeError(ErrorCode::InvalidArgument,
-                         s.codec + " cannot be stored in " + muxer.value() + " (try .mkv or .mov)");
+                         s.codec + " cannot be stored in " + muxer.value() + " (" + s.codec +
+                             " goes in: " + containersFor(codec->id) + ")");
     }
     std::error_code ec;
     detail::removePart(d.partPath);  // a stale .part from a crashed run is ours to replace

@@ -138,7 +138,9 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const std::filesystem::pa
 Status MediaSource::Impl::buildPtsIndex() {
     if (ptsIndexBuilt)
         return {};
-    ptsIndexUsable = detail::scanVideoPts(fmt.get(), stream->index, ptsIndex);
+    if (Status s = rewind(info.startPts); !s)
+        return s;
+    ptsIndexUsable = detail::scanVideoPts(fmt.get(), stream->index, ptsIndex) && !ptsIndex.empty();
     ptsIndexBuilt = true;
     return rewind(info.startPts);
 }

@@ -15,6 +15,11 @@
 #include "fvs/core/media_sink.h"
 #include "fvs/core/media_source.h"
 
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+}
+
 namespace fvs::test {
 
 // Runs the ffmpeg tool (quiet, overwrite) and returns true on success.
