@@ -524,6 +524,37 @@ def gen_e2e_v11(ref: Reference, out: GoldenWriter):
                  {"output.frame": frames[:, full].contiguous()},
                  f"E2E chunk {k}: output frame {full} at full resolution (3,H,W), [-1,1]", kcfg)
         start += n
+    check_e2e_folder(ref, root, frames, z0s)
+
+
+def check_e2e_folder(ref: Reference, root: str, frames, z0s):
+    """Reload the model folder the way the official scripts do (strict) and re-run from io.safetensors:
+    the result must be bit-identical to the goldens, so the folder alone reproduces them."""
+    from safetensors.torch import load_file
+    with open(os.path.join(root, "flashvsr_config.json")) as f:
+        cfg = json.load(f)
+    dit = ref.dit.WanModel(dim=cfg["dim"], in_dim=16, ffn_dim=cfg["ffn_dim"], out_dim=16,
+                           text_dim=cfg["text_dim"], freq_dim=cfg["freq_dim"], eps=cfg["eps"],
+                           patch_size=tuple(cfg["patch_size"]), num_heads=cfg["num_heads"],
+                           num_layers=cfg["num_layers"])
+    sd = load_file(os.path.join(root, "diffusion_pytorch_model_streaming_dmd.safetensors"))
+    dit.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
+    lq = build_lq_proj(ref, cfg["lq_proj_class"], cfg["dim"], *cfg["lq_hidden_dims"], seed=0)
+    lq.load_state_dict(torch.load(os.path.join(root, "LQ_proj_in.ckpt"), map_location="cpu"),
+                       strict=True)
+    lq = lq.float()
+    tc = ref.tcd.build_tcdecoder(new_channels=cfg["tc_channels"], device="cpu",
+                                 dtype=torch.float32, new_latent_channels=16 + 768)
+    tc.load_state_dict(torch.load(os.path.join(root, "TCDecoder.ckpt"), map_location="cpu"),
+                       strict=True)
+    ctx = torch.load(os.path.join(root, "posi_prompt.pth"), map_location="cpu").float()
+    io = load_file(os.path.join(root, "io.safetensors"))
+    lq_video = lr_to_lq(io["input.lr_uint8"][io["input.frame_index"]], cfg["scale"])
+    again, z0_again, _ = run_tiny_long(ref, dit.eval(), lq, tc, ctx, lq_video,
+                                       io["input.noise"].float(), cfg)
+    assert torch.equal(again, frames), "model folder does not reproduce the e2e goldens"
+    assert all(torch.equal(a, b) for a, b in zip(z0_again, z0s))
+    print("  e2e_v11: model folder reloaded strictly reproduces the goldens bit for bit")
 
 
 def gen_vae_decoder(ref: Reference, out: GoldenWriter):
