@@ -334,7 +334,7 @@ Result<std::unique_ptr<MediaSink>> MediaSink::open(const StreamInfo& source,
         auto* m = reinterpret_cast<int32_t*>(
             av_stream_new_side_data(d.stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t)));
         if (m)
-            av_display_rotation_set(m, -source.rotationDegrees);
+            av_display_rotation_set(m, source.rotationDegrees);
         if (muxer.value() == "matroska")
             d.warn("Matroska does not store rotation; use .mp4 or .mov to keep it");
     }

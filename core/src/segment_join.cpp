@@ -97,7 +97,7 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
         auto* m = reinterpret_cast<int32_t*>(
             av_stream_new_side_data(vs, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t)));
         if (m)
-            av_display_rotation_set(m, -source.rotationDegrees);
+            av_display_rotation_set(m, source.rotationDegrees);
     }
     detail::Passthrough passthrough;
     if (!options.passthroughFrom.empty()) {

@@ -255,6 +255,254 @@ private Q_SLOTS:
             QCOMPARE(info->pixelFormat, AV_PIX_FMT_YUV420P10LE);
     }
 
+    void colourTagsCarriedAndMatrixRight_data() {
+        QTest::addColumn<QString>("space");
+        QTest::addColumn<QString>("range");
+        QTest::addColumn<QString>("primaries");
+        QTest::addColumn<QString>("trc");
+        QTest::addColumn<QString>("pixFmt");
+        QTest::newRow("bt709 tv") << "bt709"
+                                  << "tv"
+                                  << "bt709"
+                                  << "bt709"
+                                  << "yuv420p";
+        QTest::newRow("bt2020 full") << "bt2020nc"
+                                     << "pc"
+                                     << "bt2020"
+                                     << "smpte2084"
+                                     << "yuv420p10le";
+        QTest::newRow("bt601 tv") << "smpte170m"
+                                  << "tv"
+                                  << "smpte170m"
+                                  << "smpte170m"
+                                  << "yuv420p";
+    }
+    void colourTagsCarriedAndMatrixRight() {
+        // GIVEN a tagged source WHEN it goes YUV -> RGB -> YUV through the sink THEN the output has
+        // the same tags and, decoded with them, the same colours (a wrong matrix or range shifts
+        // them a lot).
+        QFETCH(QString, space);
+        QFETCH(QString, range);
+        QFETCH(QString, primaries);
+        QFETCH(QString, trc);
+        QFETCH(QString, pixFmt);
+        const QString in = path("col_" + space + range + ".mkv");
+        QVERIFY(
+            test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=128x96:rate=10:duration=0.3", "-vf",
+                          "scale=out_color_matrix=" +
+                              QString(space == "bt2020nc"    ? "bt2020"
+                                      : space == "smpte170m" ? "bt601"
+                                                             : space) +
+                              ":out_range=" + range,
+                          "-c:v", "ffv1", "-pix_fmt", pixFmt, "-colorspace", space, "-color_range",
+                          range, "-color_primaries", primaries, "-color_trc", trc, in}));
+        const QString out = path("col_out_" + space + range + ".mkv");
+        core::SinkOptions o;
+        o.output = out.toStdString();
+        o.encode.codec = "ffv1";
+        o.encode.pixelFormat = pixFmt.toStdString();
+        const std::string err = test::transcode(in, o);
+        QVERIFY2(err.empty(), err.c_str());
+        auto a = core::probe(in.toStdString());
+        auto b = core::probe(out.toStdString());
+        QVERIFY(a && b);
+        QCOMPARE(b->colorSpace, a->colorSpace);
+        QCOMPARE(b->colorRange, a->colorRange);
+        QCOMPARE(b->colorPrimaries, a->colorPrimaries);
+        QCOMPARE(b->colorTransfer, a->colorTransfer);
+        // Mean absolute difference of the Y plane samples (scaled to 8 bits).
+        auto sa = core::MediaSource::open(in.toStdString());
+        auto sb = core::MediaSource::open(out.toStdString());
+        auto fa = sa.value()->read();
+        auto fb = sb.value()->read();
+        QVERIFY(fa && fa.value() && fb && fb.value());
+        const core::Frame& x = *fa.value();
+        const core::Frame& y = *fb.value();
+        const bool deep = a->bitDepth > 8;
+        double sum = 0;
+        for (int r = 0; r < x.height(); ++r) {
+            for (int c = 0; c < x.width(); ++c) {
+                const int vx = deep ? reinterpret_cast<const uint16_t*>(x.av->data[0] +
+                                                                        r * x.av->linesize[0])[c] /
+                                          4
+                                    : x.av->data[0][r * x.av->linesize[0] + c];
+                const int vy = deep ? reinterpret_cast<const uint16_t*>(y.av->data[0] +
+                                                                        r * y.av->linesize[0])[c] /
+                                          4
+                                    : y.av->data[0][r * y.av->linesize[0] + c];
+                sum += std::abs(vx - vy);
+            }
+        }
+        const double mad = sum / (x.width() * x.height());
+        QVERIFY2(mad < 1.5, qPrintable(QString("luma drifted by %1").arg(mad)));
+    }
+
+    void wrongMatrixWouldBeCaught() {
+        // GIVEN BT.709 samples read as BT.601 (the bug the previous test guards against) THEN the
+        // same comparison fails clearly: the check above has teeth.
+        const QString in = path("col_bt709tv.mkv");
+        auto src = core::MediaSource::open(in.toStdString());
+        QVERIFY(src);
+        core::StreamInfo wrong = src.value()->info();
+        wrong.colorSpace = AVCOL_SPC_SMPTE170M;
+        core::FrameConverter conv;
+        auto f = src.value()->read();
+        QVERIFY(f && f.value());
+        auto rgbRight = conv.convert(*f.value(), AV_PIX_FMT_RGB24, 128, 96,
+                                     core::yuvColorFor(src.value()->info()));
+        core::FrameConverter conv2;
+        auto rgbWrong =
+            conv2.convert(*f.value(), AV_PIX_FMT_RGB24, 128, 96, core::yuvColorFor(wrong));
+        QVERIFY(rgbRight && rgbWrong);
+        double sum = 0;
+        for (int r = 0; r < 96; ++r) {
+            for (int c = 0; c < 128 * 3; ++c) {
+                sum += std::abs(rgbRight->av->data[0][r * rgbRight->av->linesize[0] + c] -
+                                rgbWrong->av->data[0][r * rgbWrong->av->linesize[0] + c]);
+            }
+        }
+        QVERIFY(sum / (96 * 128 * 3) > 3.0);
+    }
+
+    void oddSizes() {
+        // GIVEN 321x241 WHEN encoded 4:4:4 THEN every pixel kept; WHEN 4:2:0 with x264 THEN 320x240
+        // and a warning saying so; ffv1 4:2:0 keeps the odd size.
+        const QString in = path("odd.mkv");
+        QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc=size=321x241:rate=10:duration=0.3",
+                              "-c:v", "ffv1", "-pix_fmt", "yuv444p", in}));
+        core::SinkOptions o;
+        o.encode.preset = "ultrafast";
+        o.encode.pixelFormat = "yuv444p";
+        o.output = path("odd444.mp4").toStdString();
+        std::vector<std::string> warnings;
+        QVERIFY(test::transcode(in, o, &warnings).empty());
+        auto a = core::probe(path("odd444.mp4").toStdString());
+        QVERIFY(a);
+        QCOMPARE(a->width, 321);
+        QCOMPARE(a->height, 241);
+        QCOMPARE(a->frameCount, 3);
+
+        o.encode.pixelFormat = "yuv420p";
+        o.output = path("odd420.mp4").toStdString();
+        warnings.clear();
+        QVERIFY(test::transcode(in, o, &warnings).empty());
+        auto b = core::probe(path("odd420.mp4").toStdString());
+        QVERIFY(b);
+        QCOMPARE(b->width, 320);
+        QCOMPARE(b->height, 240);
+        QVERIFY(std::any_of(warnings.begin(), warnings.end(), [](const std::string& w) {
+            return w.find("321x241 is odd") != std::string::npos;
+        }));
+
+        o.encode.codec = "ffv1";
+        o.output = path("odd420.mkv").toStdString();
+        QVERIFY(test::transcode(in, o).empty());
+        auto c = core::probe(path("odd420.mkv").toStdString());
+        QVERIFY(c);
+        QCOMPARE(c->width, 321);
+        QCOMPARE(c->height, 241);
+        QCOMPARE(c->pixelFormat, AV_PIX_FMT_YUV420P);
+    }
+
+    void rotationKept_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::newRow("mp4") << "mp4";
+        QTest::newRow("mov") << "mov";
+    }
+    void rotationKept() {
+        QFETCH(QString, ext);
+        const QString in = path("rot_src.mp4");
+        if (!QFile::exists(in)) {
+            QVERIFY(test::ffmpeg(
+                {"-i", path("cfr.mp4"), "-c", "copy", "-metadata:s:v", "rotate=90", in}));
+        }
+        auto a = core::probe(in.toStdString());
+        QVERIFY(a);
+        QVERIFY(a->rotationDegrees != 0);
+        core::SinkOptions o;
+        o.encode.preset = "ultrafast";
+        o.output = path("rot_out." + ext).toStdString();
+        QVERIFY(test::transcode(in, o).empty());
+        auto b = core::probe(path("rot_out." + ext).toStdString());
+        QVERIFY(b);
+        QCOMPARE(b->rotationDegrees, a->rotationDegrees);
+        QCOMPARE(b->width, a->width);  // the picture is stored as is; players turn it
+    }
+
+    void metadataRecordsEngine_data() {
+        QTest::addColumn<QString>("ext");
+        QTest::newRow("mp4") << "mp4";
+        QTest::newRow("mkv") << "mkv";
+        QTest::newRow("mov") << "mov";
+    }
+    void metadataRecordsEngine() {
+        QFETCH(QString, ext);
+        core::SinkOptions o;
+        o.encode.preset = "ultrafast";
+        o.output = path("meta." + ext).toStdString();
+        o.metadata = {{"flashvsr_engine", "lanczos"}, {"flashvsr_settings", "scale=2"}};
+        QVERIFY(test::transcode(path("cfr.mp4"), o).empty());
+        const QString tags =
+            test::ffprobe({"-show_entries", "format_tags", "-of", "flat", path("meta." + ext)});
+        QVERIFY2(tags.toLower().contains("flashvsr_engine=\"lanczos\""),
+                 qPrintable(tags));  // Matroska upper-cases keys
+        QVERIFY(tags.toLower().contains("flashvsr_settings=\"scale=2\""));
+    }
+
+    void joinSegmentsEqualsOneRun() {
+        // GIVEN the clip written as two segments (frames 0-11, 12-29) with the source pts WHEN
+        // joined THEN the result has every frame with the source pts, and the audio of the source.
+        const QString in = path("join_src.mp4");
+        QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=1.2", "-f",
+                              "lavfi", "-i", "sine=duration=1.2", "-c:v", "libx264", "-preset",
+                              "ultrafast", "-c:a", "aac", "-shortest", in}));
+        auto src = core::MediaSource::open(in.toStdString());
+        QVERIFY(src);
+        const core::StreamInfo info = src.value()->info();
+        core::FrameConverter conv;
+        std::vector<std::filesystem::path> segs;
+        for (int s = 0; s < 2; ++s) {
+            core::SinkOptions o;
+            o.output = path(QString("seg%1.mkv").arg(s)).toStdString();
+            o.encode.preset = "ultrafast";
+            o.width = info.width;
+            o.height = info.height;
+            auto sink = core::MediaSink::open(info, o);
+            QVERIFY2(sink, sink ? "" : sink.error().message.c_str());
+            for (int i = 0; i < (s == 0 ? 12 : 18); ++i) {
+                auto f = src.value()->read();
+                QVERIFY(f && f.value());
+                auto rgb = conv.convert(*f.value(), AV_PIX_FMT_RGB24, info.width, info.height,
+                                        core::yuvColorFor(info));
+                QVERIFY(rgb);
+                QVERIFY(sink.value()->write(rgb.value()));
+            }
+            QVERIFY(sink.value()->finish());
+            segs.push_back(o.output);
+        }
+        core::SinkOptions o;
+        o.output = path("joined.mp4").toStdString();
+        o.passthroughFrom = in.toStdString();
+        o.metadata = {{"flashvsr_engine", "test"}};
+        const auto st = core::joinSegments(segs, info, o);
+        QVERIFY2(st, st ? "" : st.error().message.c_str());
+        auto a = test::decodeAll(in);
+        auto b = test::decodeAll(path("joined.mp4"));
+        QVERIFY(a && b);
+        QCOMPARE(b->ptsUs.size(), a->ptsUs.size());
+        for (size_t i = 0; i < a->ptsUs.size(); ++i)
+            QVERIFY(std::llabs(a->ptsUs[i] - b->ptsUs[i]) <= 1000);
+        auto j = core::probe(path("joined.mp4").toStdString());
+        QVERIFY(j);
+        QCOMPARE(j->auxStreams.size(), size_t(1));
+        QCOMPARE(j->auxStreams[0].codec, std::string("aac"));
+        QVERIFY(!QFile::exists(path("joined.mp4.part")));
+        // Joining again without overwrite is refused and leaves the first result alone.
+        const auto again = core::joinSegments(segs, info, o);
+        QVERIFY(!again);
+        QCOMPARE(again.error().code, core::ErrorCode::OutputExists);
+    }
+
     void x264Mp4RoundTripKeepsFramesAndPts() {
         core::EncodeSettings e;
         e.codec = "libx264";
