@@ -177,12 +177,15 @@ def run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args, device, settin
     pipe.TCDecoder = tc
     pipe.init_cross_kv(context_tensor=prompt.to(device))
     pipe.generate_noise = lambda *a, **k: noise.to(device=device, dtype=args.torch_dtype)
+    taps = {}
+    if tap_spec:  # the per-run constants a block check needs besides the block's own inputs
+        taps["tap.t_mod"] = pipe.t_mod.detach().cpu()
+        taps["tap.t"] = pipe.t.detach().cpu()
     timings = {"dit_ms": [], "decode_ms": [], "chunk_end": []}
     orig_model_fn = ref.tiny_long.model_fn_wan_video
     orig_decode = tc.decode_video
     masks = []
     state = {"chunk": -1, "block": -1}
-    taps = {}
 
     def model_fn(*a, **k):
         sync(device)
@@ -335,7 +338,9 @@ def main():
             if taps:
                 save_file({k: v.contiguous().clone() for k, v in taps.items()},
                           os.path.join(args.out, "taps.safetensors"),
-                          metadata={"chunk": str(args.taps_chunk)})
+                          metadata={"chunk": str(args.taps_chunk),
+                                    "rope_t0": str(0 if args.taps_chunk == 0
+                                                   else 4 + 2 * args.taps_chunk)})
             # Nudge floor: LQ perturbed by one bf16 ulp (fp32: 1e-6) on every 997th element — a plain
             # +1e-6 vanishes in bf16.
             nudged = lq_video.clone()
