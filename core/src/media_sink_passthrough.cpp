@@ -86,6 +86,9 @@ Status Passthrough::open(const fs::path& source, AVFormatContext* out, int exclu
             d.warn(what + " dropped: " + muxer + " cannot carry attachments (use .mkv)");
             continue;
         }
+        if (type == AVMEDIA_TYPE_DATA && par->codec_id == AV_CODEC_ID_BIN_DATA) {
+            continue;  // a QuickTime chapter track: the muxer rebuilds it from the chapters
+        }
         if (type == AVMEDIA_TYPE_DATA || type == AVMEDIA_TYPE_UNKNOWN) {
             d.warn(what + " dropped: data streams are not copied");
             continue;

@@ -1,4 +1,6 @@
 // Audio -> AAC and text-subtitle conversion for streams a container cannot carry as they are.
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "media_sink_detail.h"
@@ -210,10 +212,21 @@ Status StreamTranscoder::Impl::drainDecoder(AVRational inTb, const PacketWriter&
         conv->format = enc->sample_fmt;
         conv->sample_rate = enc->sample_rate;
         av_channel_layout_copy(&conv->ch_layout, &enc->ch_layout);
-        const int e = swr_convert_frame(swr.get(), conv.get(), frame.get());
+        // Plain buffers, not swr_convert_frame: that one rejects frames whose layout is
+        // "unspecified" once swr_init has filled in the default layout.
+        const int room = swr_get_out_samples(swr.get(), frame->nb_samples);
+        conv->nb_samples = std::max(room, 1);
+        if (int err = av_frame_get_buffer(conv.get(), 0); err < 0) {
+            av_frame_unref(frame.get());
+            return makeError(ErrorCode::OutOfMemory, "audio frame: " + avErrorString(err));
+        }
+        const int e =
+            swr_convert(swr.get(), conv->data, conv->nb_samples,
+                        const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
         av_frame_unref(frame.get());
         if (e < 0)
             return makeError(ErrorCode::Internal, "audio conversion: " + avErrorString(e));
+        conv->nb_samples = e;
         if (conv->nb_samples > 0) {
             av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(conv->data), conv->nb_samples);
         }
