@@ -494,6 +494,7 @@ def gen_e2e_v11(ref: Reference, out: GoldenWriter):
     print(f"  e2e_v11: {frames.shape[1]} frames in {elapsed:.1f}s, empty query blocks {empty}, "
           f"nudge floor {floor_psnr:.1f} dB (max abs {floor_max:.2e}, mask flips {flips})")
     assert frames.shape[1] == F_ - 4 and len(z0s) == chunks
+    assert empty > 0, "the e2e settings no longer produce empty query blocks"
 
     run_cfg = dict(config, lr_height=lr_h, lr_width=lr_w, input_frames=n_in, F=F_, H=H, W=W,
                    chunks=chunks, output_frames=F_ - 4, empty_query_blocks_total=empty,
@@ -530,6 +531,14 @@ def gen_e2e_v11(ref: Reference, out: GoldenWriter):
 def check_e2e_folder(ref: Reference, root: str, frames, z0s):
     """Reload the model folder the way the official scripts do (strict) and re-run from io.safetensors:
     the result must be bit-identical to the goldens, so the folder alone reproduces them."""
+    cfg, dit, lq, tc, ctx, lq_video, noise = load_e2e_folder(ref, root, "Causal_LQ4x_Proj")
+    again, z0_again, _ = run_tiny_long(ref, dit, lq, tc, ctx, lq_video, noise, cfg)
+    assert torch.equal(again, frames), "model folder does not reproduce the e2e goldens"
+    assert all(torch.equal(a, b) for a, b in zip(z0_again, z0s))
+    print("  e2e_v11: model folder reloaded strictly reproduces the goldens bit for bit")
+
+
+def load_e2e_folder(ref: Reference, root: str, lq_class: str):
     from safetensors.torch import load_file
     with open(os.path.join(root, "flashvsr_config.json")) as f:
         cfg = json.load(f)
@@ -539,10 +548,9 @@ def check_e2e_folder(ref: Reference, root: str, frames, z0s):
                            num_layers=cfg["num_layers"])
     sd = load_file(os.path.join(root, "diffusion_pytorch_model_streaming_dmd.safetensors"))
     dit.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
-    lq = build_lq_proj(ref, cfg["lq_proj_class"], cfg["dim"], *cfg["lq_hidden_dims"], seed=0)
+    lq = build_lq_proj(ref, lq_class, cfg["dim"], *cfg["lq_hidden_dims"], seed=0)
     lq.load_state_dict(torch.load(os.path.join(root, "LQ_proj_in.ckpt"), map_location="cpu"),
                        strict=True)
-    lq = lq.float()
     tc = ref.tcd.build_tcdecoder(new_channels=cfg["tc_channels"], device="cpu",
                                  dtype=torch.float32, new_latent_channels=16 + 768)
     tc.load_state_dict(torch.load(os.path.join(root, "TCDecoder.ckpt"), map_location="cpu"),
@@ -550,11 +558,32 @@ def check_e2e_folder(ref: Reference, root: str, frames, z0s):
     ctx = torch.load(os.path.join(root, "posi_prompt.pth"), map_location="cpu").float()
     io = load_file(os.path.join(root, "io.safetensors"))
     lq_video = lr_to_lq(io["input.lr_uint8"][io["input.frame_index"]], cfg["scale"])
-    again, z0_again, _ = run_tiny_long(ref, dit.eval(), lq, tc, ctx, lq_video,
-                                       io["input.noise"].float(), cfg)
-    assert torch.equal(again, frames), "model folder does not reproduce the e2e goldens"
-    assert all(torch.equal(a, b) for a, b in zip(z0_again, z0s))
-    print("  e2e_v11: model folder reloaded strictly reproduces the goldens bit for bit")
+    return cfg, dit.eval(), lq.float(), tc, ctx, lq_video, io["input.noise"].float()
+
+
+def gen_e2e_v1(ref: Reference, out: GoldenWriter):
+    """v1 end to end, slim: the e2e_v11 folder's files and inputs, with its LQ_proj_in.ckpt run by the
+    v1 class (Buffer_LQ4x_Proj). Only the DiT latents are stored (decoding does not depend on the
+    version and is covered by e2e_v11)."""
+    root = os.path.join(out.root, "e2e_v11")
+    cfg, dit, lq, tc, ctx, lq_video, noise = load_e2e_folder(ref, root, "Buffer_LQ4x_Proj")
+    frames, z0s, masks = run_tiny_long(ref, dit, lq, tc, ctx, lq_video, noise, cfg)
+    frames_n, _, masks_n = run_tiny_long(ref, dit, lq, tc, ctx, lq_video + 1e-6, noise, cfg)
+    _, z0_v11, _ = run_tiny_long(ref, *load_e2e_folder(ref, root, "Causal_LQ4x_Proj")[1:], cfg)
+    diff_v11 = max(rel_err(a, b) for a, b in zip(z0s, z0_v11))
+    empty = sum(int((~m[0].any(-1)).sum()) for m in masks)
+    flips = sum(int((a != b).sum()) for a, b in zip(masks, masks_n))
+    floor = psnr_pm1(frames_n, frames)
+    print(f"  e2e_v1: empty query blocks {empty}, nudge floor {floor:.1f} dB, mask flips {flips}, "
+          f"z0 rel difference to v1.1 {diff_v11:.3f}")
+    assert diff_v11 > 1e-2, "v1 and v1.1 gave the same latents: the test could not tell them apart"
+    run_cfg = dict(cfg, version="v1", lq_proj_class="Buffer_LQ4x_Proj", model_folder="e2e_v11",
+                   empty_query_blocks_total=empty, nudge_epsilon=1e-6, nudge_floor_psnr_db=floor,
+                   nudge_floor_max_abs=float((frames_n - frames).abs().max()),
+                   nudge_mask_flips=flips, z0_max_rel_diff_to_v11=diff_v11)
+    out.save("e2e_v1.safetensors", {f"output.z0.chunk{k}": z for k, z in enumerate(z0s)},
+             "E2E v1: the e2e_v11 model folder and io.safetensors, LQ_proj_in.ckpt run by "
+             "Buffer_LQ4x_Proj (v1 code); DiT latents z0 = noise - v of chunks 0..2", run_cfg)
 
 
 def gen_vae_decoder(ref: Reference, out: GoldenWriter):
@@ -562,14 +591,15 @@ def gen_vae_decoder(ref: Reference, out: GoldenWriter):
     vae = ref.vae.WanVideoVAE(z_dim=16, dim=dim)
     seeded_init(vae.model.decoder, 801, gain=2 ** 0.5)
     seeded_init(vae.model.conv2, 802)
+    round_to_bf16(vae.model)  # stored in bf16 (exact) to fit the size budget
     model = vae.model
     sd = {k: v for k, v in model.state_dict().items() if k.startswith(("decoder.", "conv2."))}
     cfg = {"dim": dim, "z_dim": 16, "dim_mult": [1, 2, 4, 4], "num_res_blocks": 2,
            "attn_scales": [], "temperal_upsample": [True, True, False], "H": H, "W": W,
            "mean": vae.mean.tolist(), "std": vae.std.tolist()}
-    out.save("vae_decoder/weights.safetensors", weights(sd),
-             "Reduced Wan VAE decoder + conv2 weights; keys as in Wan2.1_VAE.pth (no 'model.' "
-             "prefix) prefixed with 'weight.'", cfg)
+    out.save("vae_decoder/weights.safetensors", weights(sd, dtype=torch.bfloat16),
+             "Reduced Wan VAE decoder + conv2 weights (bf16, exact; cast to fp32); keys as in "
+             "Wan2.1_VAE.pth (no 'model.' prefix) prefixed with 'weight.'", cfg)
     gen = torch.Generator().manual_seed(803)
     plan = [6, 2, 2]
     lat = torch.randn((1, 16, sum(plan), H // 8, W // 8), generator=gen).bfloat16().float()
@@ -599,7 +629,7 @@ def gen_vae_decoder(ref: Reference, out: GoldenWriter):
 COMPONENTS = {
     "color_fix": gen_color_fix, "tc_decoder": gen_tc_decoder, "lq_proj": gen_lq_proj,
     "constants": gen_constants, "lcsa_mask": gen_lcsa_mask, "dit_block": gen_dit_block,
-    "e2e_v11": gen_e2e_v11, "vae_decoder": gen_vae_decoder,
+    "e2e_v11": gen_e2e_v11, "e2e_v1": gen_e2e_v1, "vae_decoder": gen_vae_decoder,
 }
 
 
