@@ -212,6 +212,35 @@ private Q_SLOTS:
         (void)dur;
     }
 
+    void attachmentsCopiedToMkvOnly() {
+        // GIVEN an mkv with a font attachment WHEN written to mkv THEN the attachment is there with
+        // its bytes; WHEN written to mp4 THEN it is dropped with a warning.
+        QFile font(path("font.ttf"));
+        QVERIFY(font.open(QIODevice::WriteOnly));
+        font.write(QByteArray(3000, 'F'));
+        font.close();
+        QVERIFY(test::ffmpeg({"-i", path("src.mkv"), "-map", "0", "-c", "copy", "-attach",
+                              path("font.ttf"), "-metadata:s:t", "mimetype=font/ttf",
+                              path("att.mkv")}));
+        core::SinkOptions o;
+        o.output = path("att_out.mkv").toStdString();
+        o.encode.preset = "ultrafast";
+        o.passthroughFrom = path("att.mkv").toStdString();
+        QVERIFY(test::transcode(path("att.mkv"), o).empty());
+        auto info = core::probe(path("att_out.mkv").toStdString());
+        QVERIFY(info);
+        QVERIFY(std::any_of(info->auxStreams.begin(), info->auxStreams.end(),
+                            [](const core::AuxStreamInfo& a) { return a.kind == "attachment"; }));
+        const QString sizes =
+            test::ffprobe({"-select_streams", "t", "-show_entries", "stream=extradata_size", "-of",
+                           "csv=p=0", path("att_out.mkv")});
+        QCOMPARE(sizes.trimmed(), QString("3000"));
+        o.output = path("att_out.mp4").toStdString();
+        std::vector<std::string> warnings;
+        QVERIFY(test::transcode(path("att.mkv"), o, &warnings).empty());
+        QVERIFY(anyContains(warnings, "cannot carry attachments"));
+    }
+
     void avSyncWithLateVideoStart() {
         // GIVEN audio starting 0.5 s before the video (video start pts 0.5 s) WHEN written THEN the
         // gap between audio and video is the same in the output.

@@ -282,6 +282,29 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(audio.error().message).contains("no video"));
     }
 
+    void corruptPacketsAreSkippedWithWarnings() {
+        // GIVEN a transport stream with garbage written over its middle WHEN read THEN decoding
+        // goes on to the end, the damage is reported through onWarning, and pts stay increasing.
+        QVERIFY(
+            test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=128x72:rate=25:duration=2", "-c:v",
+                          "libx264", "-preset", "ultrafast", "-g", "10", path("clean.ts")}));
+        QFile f(path("clean.ts"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray bytes = f.readAll();
+        for (int i = bytes.size() * 2 / 5; i < bytes.size() * 3 / 5; i += 7)
+            bytes[i] = char(i * 31);
+        QFile g(path("corrupt.ts"));
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(bytes);
+        g.close();
+        auto all = test::decodeAll(path("corrupt.ts"));
+        QVERIFY(all);
+        QVERIFY(!all->warnings.empty());
+        QVERIFY(all->ptsUs.size() > 10);
+        QVERIFY(std::is_sorted(all->ptsUs.begin(), all->ptsUs.end()));
+        QCOMPARE(all->ptsUs.back(), int64_t(1'960'000));  // the end is still reached
+    }
+
     void truncatedFiles() {
         // GIVEN an mp4 cut in half WHEN the index is at the end THEN a clear error; WHEN the index
         // is at the front (faststart) THEN reading ends cleanly early with a warning.
