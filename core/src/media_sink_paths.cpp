@@ -43,16 +43,18 @@ Result<std::string> muxerFor(const EncodeSettings& settings, const fs::path& out
             return std::string("mov");
         if (ext == ".mkv")
             return std::string("matroska");
+        if (ext == ".nut")  // exact time bases: the container for intermediate segments
+            return std::string("nut");
         return makeError(ErrorCode::InvalidArgument,
                          "cannot tell the container from '" + output.filename().string() +
                              "': use .mp4, .mov, .mkv or an image pattern like frame_%06d.png");
     }
     if (c == "mkv")
         c = "matroska";
-    if (c != "mp4" && c != "mov" && c != "matroska" && c != "image2") {
+    if (c != "mp4" && c != "mov" && c != "matroska" && c != "nut" && c != "image2") {
         return makeError(
             ErrorCode::InvalidArgument,
-            "unsupported container '" + settings.container + "' (mp4, mov, mkv, image2)");
+            "unsupported container '" + settings.container + "' (mp4, mov, mkv, nut, image2)");
     }
     if (c == "image2" && !isImagePattern(output)) {
         return makeError(
