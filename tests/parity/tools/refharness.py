@@ -80,14 +80,14 @@ class BlockSparseStandIn:
         out = torch.empty_like(q)
         step = max(BLOCK, (self.rows_per_step // BLOCK) * BLOCK)
         for h in range(heads):
-            kh = k[:, h].unsqueeze(0)  # (1, Lk, D)
-            vh = v[:, h].unsqueeze(0)
+            kh = k[:, h][None, None]  # (1, 1, Lk, D): 4-D so CUDA can use a fused masked kernel
+            vh = v[:, h][None, None]
             for r0 in range(0, lq, step):
                 r1 = min(lq, r0 + step)
                 bm = block_mask[h, r0 // BLOCK:r1 // BLOCK]  # (rows/128, Lk/128)
                 tok = bm.repeat_interleave(BLOCK, 0).repeat_interleave(BLOCK, 1)
-                o = F.scaled_dot_product_attention(q[r0:r1, h].unsqueeze(0), kh, vh,
-                                                   attn_mask=tok.unsqueeze(0), scale=scale)[0]
+                o = F.scaled_dot_product_attention(q[r0:r1, h][None, None], kh, vh,
+                                                   attn_mask=tok[None, None], scale=scale)[0, 0]
                 empty = (~bm.any(dim=1)).repeat_interleave(BLOCK)  # query rows with no key block
                 out[r0:r1, h] = o.masked_fill(empty.unsqueeze(1), 0.0)
         return out
