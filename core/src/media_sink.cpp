@@ -303,6 +303,11 @@ Result<std::unique_ptr<MediaSink>> MediaSink::open(const StreamInfo& source,
                              " goes in: " + containersFor(codec->id) + ")");
     }
     std::error_code ec;
+    if (!image && fs::is_directory(d.partPath, ec)) {
+        return makeError(
+            ErrorCode::IoError,
+            d.partPath.string() + " is a folder; the output needs that name for its .part file");
+    }
     detail::removePart(d.partPath);  // a stale .part from a crashed run is ours to replace
     if (image) {
         fs::create_directory(d.partPath, ec);

@@ -84,7 +84,13 @@ Error writeError(int averror, const fs::path& path, const std::string& what) {
 
 void removePart(const fs::path& part) {
     std::error_code ec;
-    fs::remove_all(part, ec);
+    // Only an image sequence's own hidden folder is removed recursively; a NAME.part that is a
+    // folder is not ours (open() refuses it), so it is never emptied.
+    if (fs::is_directory(fs::symlink_status(part, ec)) && part.filename().string().front() == '.') {
+        fs::remove_all(part, ec);
+    } else if (!fs::is_directory(fs::symlink_status(part, ec))) {
+        fs::remove(part, ec);
+    }
 }
 
 Status commitPart(const fs::path& part, const fs::path& output, bool overwrite) {
@@ -96,12 +102,16 @@ Status commitPart(const fs::path& part, const fs::path& output, bool overwrite) 
             files.push_back(entry.path());
         std::sort(files.begin(), files.end());
         const fs::path dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();
-        for (const auto& f : files) {
-            const fs::path target = dir / f.filename();
-            if (!overwrite && fs::exists(target)) {
-                return makeError(ErrorCode::OutputExists, "output exists: " + target.string());
+        // Check every name first, so a conflict never leaves half the sequence moved.
+        if (!overwrite) {
+            for (const auto& f : files) {
+                if (fs::exists(dir / f.filename()))
+                    return makeError(ErrorCode::OutputExists,
+                                     "output exists: " + (dir / f.filename()).string());
             }
-            fs::rename(f, target, ec);
+        }
+        for (const auto& f : files) {
+            fs::rename(f, dir / f.filename(), ec);
             if (ec)
                 return makeError(ErrorCode::IoError,
                                  "cannot rename " + f.string() + ": " + ec.message());
@@ -140,6 +150,15 @@ Status checkOutputPath(const fs::path& output, const fs::path& input, bool overw
         if (fs::weakly_canonical(input, ec) == fs::weakly_canonical(probePath, ec)) {
             return makeError(ErrorCode::OutputIsInput,
                              "output is the input file " + input.string());
+        }
+        // The sink deletes a stale NAME.part before writing: it must never be the source.
+        struct stat part {};
+        if (::stat(input.c_str(), &in) == 0 &&
+            ::stat(detail::partPathFor(output).c_str(), &part) == 0 && in.st_dev == part.st_dev &&
+            in.st_ino == part.st_ino) {
+            return makeError(ErrorCode::OutputIsInput,
+                             "the input " + input.string() +
+                                 " is where the output's temporary .part file would go");
         }
     }
     const fs::path dir = output.parent_path().empty() ? fs::path(".") : output.parent_path();

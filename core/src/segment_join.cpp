@@ -64,6 +64,12 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
     const AVCodecParameters* par = first->fmt->streams[first->video]->codecpar;
 
     const fs::path part = detail::partPathFor(options.output);
+    std::error_code ec;
+    if (fs::is_directory(part, ec)) {
+        return makeError(
+            ErrorCode::IoError,
+            part.string() + " is a folder; the output needs that name for its .part file");
+    }
     detail::removePart(part);
     AVFormatContext* raw = nullptr;
     if (int err =

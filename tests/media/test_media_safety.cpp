@@ -105,6 +105,23 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(path("hard.mp4.part")));
     }
 
+    void partNameNeverDestroysUserData() {
+        // GIVEN the input is named like the output's .part, or a user folder sits at that name WHEN
+        // a sink opens THEN it refuses, and neither is deleted.
+        QVERIFY(QFile::copy(path("src.mp4"), path("clip.mp4.part")));
+        const auto st = core::checkOutputPath(path("clip.mp4").toStdString(),
+                                              path("clip.mp4.part").toStdString(), false);
+        QVERIFY(!st);
+        QCOMPARE(st.error().code, core::ErrorCode::OutputIsInput);
+        QVERIFY(QFile::exists(path("clip.mp4.part")));
+        QDir().mkpath(path("folder.mp4.part"));
+        QFile keep(path("folder.mp4.part/keep.txt"));
+        QVERIFY(keep.open(QIODevice::WriteOnly));
+        keep.close();
+        QCOMPARE(openError(path("folder.mp4")), std::optional(core::ErrorCode::IoError));
+        QVERIFY(QFile::exists(path("folder.mp4.part/keep.txt")));
+    }
+
     void existingOutputNeedsOverwrite() {
         QFile f(path("taken.mp4"));
         QVERIFY(f.open(QIODevice::WriteOnly));
