@@ -1,0 +1,46 @@
+#pragma once
+// runQueue: executes the jobs of a JobQueue one after another with segmented, resumable exports.
+// Each completed segment is recorded in the queue file before the next one starts, so a killed
+// process loses at most one segment of work. Pause or cancel requested through the queue file by
+// another process (flashvsr queue pause/cancel) is noticed within about a second.
+// Thread contract: blocks the calling thread; hooks run on pipeline threads.
+
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "fvs/core/engine_settings.h"
+#include "fvs/core/export_pipeline.h"
+#include "fvs/core/job_queue.h"
+
+namespace fvs::core {
+
+using ProcessorFactory =
+    std::function<Result<std::unique_ptr<FrameProcessor>>(const EngineSettings&)>;
+
+struct JobRunHooks {
+    std::function<void(const Job&)> onStart;
+    std::function<void(const Job&, const ExportProgress&)> onProgress;
+    std::function<void(const Job&, const std::string&)> onWarning;
+    // After each job: its final state and the reason (empty when done).
+    std::function<void(const Job&, JobState, const std::string&)> onFinish;
+    int segmentFrames = 250;  // frames per segment when the job does not say
+};
+
+struct QueueRunSummary {
+    int done = 0;
+    int failed = 0;
+    int cancelled = 0;
+    int paused = 0;
+    bool stopped = false;  // the stop token fired; the running job was left interrupted
+    ErrorCode lastErrorCode = ErrorCode::Internal;
+};
+
+// The work folder of a job: a hidden folder next to its output.
+std::filesystem::path defaultWorkDir(const Job& job);
+
+Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factory,
+                                 const JobRunHooks& hooks, std::stop_token stop = {});
+
+}  // namespace fvs::core
