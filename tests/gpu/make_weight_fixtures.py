@@ -114,6 +114,21 @@ def main(out):
                     data = b"big"
                 z.writestr(info.filename, data)
 
+    # Re-zipped variants of net.ckpt: deflated (still valid), a storage record missing, one cut short.
+    with zipfile.ZipFile(p("net.ckpt")) as src:
+        records = [(i.filename, src.read(i.filename)) for i in src.infolist()]
+    with open(p("net.data.pkl"), "wb") as f:
+        f.write(dict(records)["net/data.pkl"])
+    variants = {"deflated.pth": lambda n, d: d, "missing_record.pth": lambda n, d: None if n == "net/data/3" else d,
+                "short_record.pth": lambda n, d: d[:-4] if n == "net/data/1" else d}
+    for name, edit in variants.items():
+        method = zipfile.ZIP_DEFLATED if name == "deflated.pth" else zipfile.ZIP_STORED
+        with zipfile.ZipFile(p(name), "w", method) as z:
+            for n, d in records:
+                if edit(n, d) is not None:
+                    z.writestr(n, edit(n, d))
+    write_expected(p("deflated.pth"), sd)
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

@@ -7,28 +7,6 @@
 using namespace fvs;
 namespace fs = std::filesystem;
 
-namespace {
-
-// The C++ twin of make_weight_fixtures.py's SmallNet: same parameter and buffer names.
-struct SmallNetImpl : torch::nn::Module {
-    SmallNetImpl() {
-        conv =
-            register_module("conv", torch::nn::Conv3d(torch::nn::Conv3dOptions(3, 4, {2, 3, 3})));
-        blocks = register_module(
-            "blocks",
-            torch::nn::Sequential(torch::nn::Linear(4, 5), torch::nn::SiLU(),
-                                  torch::nn::Linear(torch::nn::LinearOptions(5, 2).bias(false))));
-        norm = register_module("norm", torch::nn::BatchNorm1d(2));
-        gamma = register_parameter("gamma", torch::zeros({2, 1, 1}));
-    }
-    torch::nn::Conv3d conv{nullptr};
-    torch::nn::Sequential blocks{nullptr};
-    torch::nn::BatchNorm1d norm{nullptr};
-    torch::Tensor gamma;
-};
-
-}  // namespace
-
 class TestGpuSafeTensors : public QObject {
     Q_OBJECT
 
@@ -229,7 +207,7 @@ private Q_SLOTS:
         // GIVEN the state dict of Python's SmallNet and its C++ twin with zeroed weights
         auto r = gpu::readSafeTensors(file("net.safetensors"));
         QVERIFY(r.ok());
-        SmallNetImpl net;
+        test::SmallNetImpl net;
         // WHEN loaded strictly
         auto status = gpu::loadStateDict(net, *r, "net.safetensors");
         QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
@@ -253,7 +231,7 @@ private Q_SLOTS:
         for (const auto& [k, v] : *r)
             prefixed["model." + k] = v.is_floating_point() ? v.to(torch::kBFloat16) : v;
         prefixed["encoder.other"] = torch::zeros({3});
-        SmallNetImpl net;
+        test::SmallNetImpl net;
         // WHEN loaded with prefix "model."
         auto status = gpu::loadStateDict(net, prefixed, "prefixed", "model.");
         QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
@@ -287,7 +265,7 @@ private Q_SLOTS:
         for (const auto& c : cases) {
             gpu::TensorMap edited = *r;
             c.edit(edited);
-            SmallNetImpl net;
+            test::SmallNetImpl net;
             net.gamma.data().fill_(42.0f);
             auto status = gpu::loadStateDict(net, edited, "LQ_proj_in.ckpt");
             QVERIFY2(!status.ok(), c.name);

@@ -92,6 +92,24 @@ inline std::string compareWithExpected(const std::string& key, const torch::Tens
     return {};
 }
 
+// The C++ twin of make_weight_fixtures.py's SmallNet: same parameter and buffer names.
+struct SmallNetImpl : torch::nn::Module {
+    SmallNetImpl() {
+        conv =
+            register_module("conv", torch::nn::Conv3d(torch::nn::Conv3dOptions(3, 4, {2, 3, 3})));
+        blocks = register_module(
+            "blocks",
+            torch::nn::Sequential(torch::nn::Linear(4, 5), torch::nn::SiLU(),
+                                  torch::nn::Linear(torch::nn::LinearOptions(5, 2).bias(false))));
+        norm = register_module("norm", torch::nn::BatchNorm1d(2));
+        gamma = register_parameter("gamma", torch::zeros({2, 1, 1}));
+    }
+    torch::nn::Conv3d conv{nullptr};
+    torch::nn::Sequential blocks{nullptr};
+    torch::nn::BatchNorm1d norm{nullptr};
+    torch::Tensor gamma;
+};
+
 inline bool writeBytes(const std::filesystem::path& path, const std::vector<char>& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
