@@ -79,7 +79,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
         if (hooks.onProgress)
             hooks.onProgress(job, p);
         const auto now = std::chrono::steady_clock::now();
-        if (now - lastCheck < std::chrono::seconds(1))
+        if (now - lastCheck < hooks.statusInterval)
             return;
         lastCheck = now;
         // Publish progress and pick up pause/cancel requests made by other processes.

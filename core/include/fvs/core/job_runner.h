@@ -3,8 +3,11 @@
 // Each completed segment is recorded in the queue file before the next one starts, so a killed
 // process loses at most one segment of work. Pause or cancel requested through the queue file by
 // another process (flashvsr queue pause/cancel) is noticed within about a second.
+// The caller holds the QueueRunLock of the queue for the whole call (otherwise other processes
+// opening the queue take the running job for an orphan and mark it interrupted).
 // Thread contract: blocks the calling thread; hooks run on pipeline threads.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <stop_token>
@@ -26,6 +29,8 @@ struct JobRunHooks {
     // After each job: its final state and the reason (empty when done).
     std::function<void(const Job&, JobState, const std::string&)> onFinish;
     int segmentFrames = 250;  // frames per segment when the job does not say
+    // How often the queue file is read back for pause/cancel requests and progress is saved.
+    std::chrono::milliseconds statusInterval{1000};
 };
 
 struct QueueRunSummary {
