@@ -140,6 +140,27 @@ private Q_SLOTS:
         }
     }
 
+    void rateControlReachesTheEncoder() {
+        // GIVEN the same clip at CRF 10, CRF 45 and 50 kb/s WHEN encoded THEN the sizes order as
+        // the settings say (the options reach x264).
+        auto sizeFor = [&](int crf, int64_t bitrate, const QString& name) -> qint64 {
+            core::SinkOptions o;
+            o.output = path(name).toStdString();
+            o.encode.preset = "ultrafast";
+            o.encode.crf = crf;
+            o.encode.bitrate = bitrate;
+            if (!test::transcode(path("cfr.mp4"), o).empty())
+                return -1;
+            return QFileInfo(path(name)).size();
+        };
+        const qint64 fine = sizeFor(10, 0, "crf10.mp4");
+        const qint64 coarse = sizeFor(45, 0, "crf45.mp4");
+        const qint64 low = sizeFor(-1, 50'000, "br50k.mp4");
+        QVERIFY(fine > 0 && coarse > 0 && low > 0);
+        QVERIFY2(fine > 2 * coarse, qPrintable(QString("%1 vs %2").arg(fine).arg(coarse)));
+        QVERIFY2(low < fine, qPrintable(QString("%1 vs %2").arg(low).arg(fine)));
+    }
+
     void nvencOnlyWhenUsable() {
         const auto enc = core::availableEncoders();
         for (const char* c :

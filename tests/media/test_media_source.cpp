@@ -48,6 +48,14 @@ private Q_SLOTS:
         QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=128x72:rate=25:duration=1.2",
                               "-c:v", "libx264", "-preset", "ultrafast", "-g", "8", "-bf", "2",
                               "-pix_fmt", "yuv420p", path("cfr.mp4")}));
+        // Variable frame rate: 10 frames at 40 ms, then 100 ms steps.
+        for (const QString ext : {"mkv", "mp4"}) {
+            const QString file = path("vfr." + ext);
+            QVERIFY(
+                test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=1", "-vf",
+                              "setpts='if(lt(N,10),N*0.04,0.4+(N-10)*0.1)/TB'", "-fps_mode", "vfr",
+                              "-c:v", "libx264", "-preset", "ultrafast", file}));
+        }
     }
 
     void cfrClipHasExactCountAndPts() {
@@ -84,9 +92,7 @@ private Q_SLOTS:
         // equal ffprobe's, nothing resampled, and the stream is flagged variable.
         QFETCH(QString, ext);
         const QString file = path("vfr." + ext);
-        QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=1", "-vf",
-                              "setpts='if(lt(N,10),N*0.04,0.4+(N-10)*0.1)/TB'", "-fps_mode", "vfr",
-                              "-c:v", "libx264", "-preset", "ultrafast", file}));
+
         auto all = test::decodeAll(file);
         QVERIFY(all);
         const std::vector<int64_t> expected = ffprobePtsUs(file);
@@ -245,6 +251,27 @@ private Q_SLOTS:
         const auto bad = src.value()->seekToFrame(30);
         QVERIFY(!bad);
         QCOMPARE(bad.error().code, core::ErrorCode::InvalidArgument);
+    }
+
+    void seekInVariableFrameRateMkv() {
+        // GIVEN a VFR mkv (no frame count in the container: the packet scan builds the index) WHEN
+        // seeking to frames on both sides of the rate change THEN index and pts are exact.
+        const QString file = path("vfr.mkv");
+        auto all = test::decodeAll(file);
+        QVERIFY(all);
+        auto src = core::MediaSource::open(file.toStdString());
+        QVERIFY(src);
+        for (int64_t n : {20, 5, 11, 24, 0}) {
+            QVERIFY(src.value()->seekToFrame(n));
+            auto f = src.value()->read();
+            QVERIFY(f && f.value());
+            QCOMPARE(f.value()->index, n);
+            QCOMPARE(f.value()->ptsUs, all->ptsUs[n]);
+        }
+        QVERIFY(src.value()->seekToTime(650'000));  // between 0.6 s (frame 12) and 0.7 s (frame 13)
+        auto f = src.value()->read();
+        QVERIFY(f && f.value());
+        QCOMPARE(f.value()->index, 13);
     }
 
     void badInputsGiveClearErrors() {
