@@ -84,6 +84,7 @@ def build_models(ref, args, device, model_dir):
     from safetensors.torch import load_file, save_file
     os.makedirs(model_dir, exist_ok=True)
     dit_cfg = TINY_DIT if args.tiny else FULL_DIT
+    small = args.tiny and not args.full_modules  # reduced LQ projector, TC decoder and VAE
     paths = {n: os.path.join(model_dir, n) for n in (
         "diffusion_pytorch_model_streaming_dmd.safetensors", "LQ_proj_in.ckpt", "TCDecoder.ckpt",
         "Wan2.1_VAE.pth", "posi_prompt.pth")}
@@ -95,7 +96,7 @@ def build_models(ref, args, device, model_dir):
         save_file({k: v.detach().float().cpu().contiguous() for k, v in dit.state_dict().items()},
                   paths["diffusion_pytorch_model_streaming_dmd.safetensors"])
         del dit
-        if args.tiny:
+        if small:
             lq = build_lq_proj(ref, "Causal_LQ4x_Proj", dit_cfg["dim"], 8, 16, seed=args.seed + 2)
         else:
             with torch.device(device):
@@ -103,12 +104,12 @@ def build_models(ref, args, device, model_dir):
             init_params(lq, args.seed + 2, device, conv_std=0.02)
         save_pickled_state_dict(lq, paths["LQ_proj_in.ckpt"], dtype=torch.bfloat16)
         del lq
-        tc = ref.tcd.build_tcdecoder(new_channels=TINY_TC if args.tiny else FULL_TC, device=device,
+        tc = ref.tcd.build_tcdecoder(new_channels=TINY_TC if small else FULL_TC, device=device,
                                      dtype=torch.float32, new_latent_channels=16 + 768)
         init_params(tc, args.seed + 3, device)
         save_pickled_state_dict(tc, paths["TCDecoder.ckpt"])
         del tc
-        vae = ref.vae.WanVideoVAE(z_dim=16, dim=4 if args.tiny else 96)
+        vae = ref.vae.WanVideoVAE(z_dim=16, dim=4 if small else 96)
         init_params(vae.model, args.seed + 4, "cpu")
         torch.save(vae.model.state_dict(), paths["Wan2.1_VAE.pth"])
         del vae
@@ -127,18 +128,18 @@ def build_models(ref, args, device, model_dir):
     sd = load_file(paths["diffusion_pytorch_model_streaming_dmd.safetensors"])
     res = dit.load_state_dict(sd, strict=True)
     dit = dit.to(dtype=dtype).eval()
-    if args.tiny:
+    if small:
         lq = build_lq_proj(ref, "Causal_LQ4x_Proj", dit_cfg["dim"], 8, 16, seed=0).to(device)
     else:
         with torch.device(device):
             lq = ref.lq.Causal_LQ4x_Proj(in_dim=3, out_dim=dit_cfg["dim"], layer_num=1)
     lq.load_state_dict(torch.load(paths["LQ_proj_in.ckpt"], map_location="cpu"), strict=True)
     lq = lq.to(dtype=dtype)
-    tc = ref.tcd.build_tcdecoder(new_channels=TINY_TC if args.tiny else FULL_TC, device=device,
+    tc = ref.tcd.build_tcdecoder(new_channels=TINY_TC if small else FULL_TC, device=device,
                                  dtype=torch.float32, new_latent_channels=16 + 768)
     tc.load_state_dict(torch.load(paths["TCDecoder.ckpt"], map_location="cpu"), strict=True)
     tc = tc.to(dtype=dtype)
-    vae = ref.vae.WanVideoVAE(z_dim=16, dim=4 if args.tiny else 96)
+    vae = ref.vae.WanVideoVAE(z_dim=16, dim=4 if small else 96)
     vae_sd = torch.load(paths["Wan2.1_VAE.pth"], map_location="cpu", weights_only=True)
     vae.load_state_dict({"model." + k: v for k, v in vae_sd.items()}, strict=True)
     del vae, vae_sd
@@ -282,6 +283,9 @@ def main():
     ap.add_argument("--skip-weights", action="store_true", help="reuse OUT/model/ files")
     ap.add_argument("--save-fp16", action="store_true", help="also save output frames in fp16")
     ap.add_argument("--tiny", action="store_true", help="CPU check: reduced model, 32x64 LR, 37 frames")
+    ap.add_argument("--full-modules", action="store_true",
+                    help="with --tiny: full-size LQ projector, TC decoder and VAE (checks the "
+                         "full-size code paths on the CPU; the DiT stays reduced)")
     args = ap.parse_args()
     if args.tiny:
         args.lr_size = (32, 64)
