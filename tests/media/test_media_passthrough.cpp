@@ -241,6 +241,41 @@ private Q_SLOTS:
         QVERIFY(anyContains(warnings, "cannot carry attachments"));
     }
 
+    void transportStreamToMp4() {
+        // GIVEN an MPEG-TS (video starting at 1.4 s, 90 kHz clock, AAC in ADTS) WHEN written to mp4
+        // THEN every frame keeps its pts relative to the start, audio is copied (ADTS -> mp4 needs
+        // no re-encode) and starts together with the video.
+        QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=1", "-f",
+                              "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-preset",
+                              "ultrafast", "-c:a", "aac", path("cam.ts")}));
+        core::SinkOptions o;
+        o.output = path("cam.mp4").toStdString();
+        o.encode.preset = "ultrafast";
+        o.passthroughFrom = path("cam.ts").toStdString();
+        std::vector<std::string> warnings;
+        const std::string err = test::transcode(path("cam.ts"), o, &warnings);
+        QVERIFY2(err.empty(), err.c_str());
+        QVERIFY(!anyContains(warnings, "re-encoded"));
+        auto a = test::decodeAll(path("cam.ts"));
+        auto b = test::decodeAll(path("cam.mp4"));
+        QVERIFY(a && b);
+        QCOMPARE(b->ptsUs, a->ptsUs);
+        auto info = core::probe(path("cam.mp4").toStdString());
+        QVERIFY(info);
+        QCOMPARE(info->auxStreams.size(), size_t(1));
+        QCOMPARE(info->auxStreams[0].codec, std::string("aac"));
+        auto startOf = [](const QString& file, const char* sel) {
+            return test::ffprobe({"-select_streams", sel, "-show_entries", "stream=start_time",
+                                  "-of", "csv=p=0", file})
+                .trimmed()
+                .toDouble();
+        };
+        const double gapIn = startOf(path("cam.ts"), "v:0") - startOf(path("cam.ts"), "a:0");
+        const double gapOut = startOf(path("cam.mp4"), "v:0") - startOf(path("cam.mp4"), "a:0");
+        QVERIFY2(std::abs(gapIn - gapOut) < 0.002,
+                 qPrintable(QString("%1 vs %2").arg(gapIn).arg(gapOut)));
+    }
+
     void avSyncWithLateVideoStart() {
         // GIVEN audio starting 0.5 s before the video (video start pts 0.5 s) WHEN written THEN the
         // gap between audio and video is the same in the output.

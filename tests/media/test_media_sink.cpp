@@ -140,6 +140,53 @@ private Q_SLOTS:
         }
     }
 
+    void explicitPixelFormats_data() {
+        QTest::addColumn<QString>("codec");
+        QTest::addColumn<QString>("pixFmt");
+        QTest::addColumn<QString>("out");
+        QTest::newRow("x264 4:2:2 8-bit") << "libx264"
+                                          << "yuv422p"
+                                          << "pf_422.mkv";
+        QTest::newRow("x264 4:4:4 10-bit") << "libx264"
+                                           << "yuv444p10le"
+                                           << "pf_444_10.mp4";
+        QTest::newRow("x265 4:2:2 10-bit") << "libx265"
+                                           << "yuv422p10le"
+                                           << "pf_x265_422.mkv";
+        QTest::newRow("ffv1 4:4:4") << "ffv1"
+                                    << "yuv444p"
+                                    << "pf_ffv1.mkv";
+        QTest::newRow("svtav1 10-bit") << "libsvtav1"
+                                       << "yuv420p10le"
+                                       << "pf_av1.mkv";
+    }
+    void explicitPixelFormats() {
+        QFETCH(QString, codec);
+        QFETCH(QString, pixFmt);
+        QFETCH(QString, out);
+        core::SinkOptions o;
+        o.output = path(out).toStdString();
+        o.encode.codec = codec.toStdString();
+        o.encode.pixelFormat = pixFmt.toStdString();
+        o.encode.preset = codec == "libsvtav1" ? "12" : codec == "ffv1" ? "" : "ultrafast";
+        const std::string err = test::transcode(path("cfr.mp4"), o);
+        QVERIFY2(err.empty(), err.c_str());
+        auto info = core::probe(path(out).toStdString());
+        QVERIFY(info);
+        QCOMPARE(QString::fromStdString(info->pixelFormatName), pixFmt);
+    }
+
+    void unsupportedPixelFormatIsExplained() {
+        core::SinkOptions o;
+        o.output = path("bad_pf.mp4").toStdString();
+        o.encode.codec = "libsvtav1";
+        o.encode.pixelFormat = "yuv444p";
+        const std::string err = test::transcode(path("cfr.mp4"), o);
+        QVERIFY2(QString::fromStdString(err).contains("cannot encode yuv444p"), err.c_str());
+        QVERIFY(QString::fromStdString(err).contains("yuv420p10le"));
+        QVERIFY(!QFile::exists(path("bad_pf.mp4")));
+    }
+
     void rateControlReachesTheEncoder() {
         // GIVEN the same clip at CRF 10, CRF 45 and 50 kb/s WHEN encoded THEN the sizes order as
         // the settings say (the options reach x264).
