@@ -159,6 +159,28 @@ private Q_SLOTS:
         QVERIFY2(subs.contains("1.200000,0.500000"), qPrintable(subs));
     }
 
+    void movTextBecomesSrtInMkv() {
+        // GIVEN an mp4 with mov_text subtitles WHEN written to mkv THEN they become SubRip with the
+        // same timing.
+        const QString in = path("movtext_src.mp4");
+        QVERIFY(test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2", "-i",
+                              path("s.srt"), "-map", "0:v", "-map", "1:s", "-c:v", "libx264",
+                              "-preset", "ultrafast", "-c:s", "mov_text", in}));
+        core::SinkOptions o;
+        o.output = path("movtext_out.mkv").toStdString();
+        o.encode.preset = "ultrafast";
+        o.passthroughFrom = in.toStdString();
+        std::vector<std::string> warnings;
+        QVERIFY(test::transcode(in, o, &warnings).empty());
+        QVERIFY(anyContains(warnings, "converted to subrip"));
+        const QString subs = test::ffprobe({"-select_streams", "s:0", "-show_entries",
+                                            "stream=codec_name:packet=pts_time,duration_time",
+                                            "-of", "csv=p=0", path("movtext_out.mkv")});
+        QVERIFY2(subs.contains("subrip"), qPrintable(subs));
+        QVERIFY2(subs.contains("0.200000,0.400000"), qPrintable(subs));
+        QVERIFY2(subs.contains("1.200000,0.500000"), qPrintable(subs));
+    }
+
     void trimWindowShiftsEverything() {
         // GIVEN a trim of [1.0 s, 2.0 s) WHEN the sink gets the frames of that window THEN audio,
         // subtitles and chapters are cut to it and start at 0 like the video.
