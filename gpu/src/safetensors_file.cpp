@@ -276,7 +276,8 @@ core::Result<TensorMap> readSafeTensors(const std::filesystem::path& path,
         torch::Tensor t;
         if (mapping && bytes > 0 &&
             reinterpret_cast<uintptr_t>(mapping->data() + fileOffset) % spec.elementSize == 0) {
-            mapping->prefetch(fileOffset, bytes);
+            if (options.prefetch)
+                mapping->prefetch(fileOffset, bytes);
             // The deleter owns a reference to the mapping: the bytes stay valid while any view
             // lives.
             t = torch::from_blob(

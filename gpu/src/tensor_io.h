@@ -19,6 +19,7 @@ using TensorMap = std::map<std::string, torch::Tensor>;
 
 struct ReadOptions {
     bool memoryMap = true;  // map the file; tensors view the mapping where dtype allows
+    bool prefetch = true;   // ask the kernel to read mapped tensors ahead (off for shape checks)
     // Progress in bytes (done, total); may be empty.
     std::function<void(int64_t, int64_t)> onProgress;
 };

@@ -103,7 +103,8 @@ struct ArchiveLoader {
                              "storage record '" + record +
                                  "' lies beyond the end of the file; the file is truncated");
         if (method == 0 && options.memoryMap && offset % elementSize == 0) {
-            file->prefetch(offset, bytes);
+            if (options.prefetch)
+                file->prefetch(offset, bytes);
             // The deleter owns a reference to the mapping: every view of this storage keeps it
             // alive.
             storage->tensor = torch::from_blob(
