@@ -1,0 +1,470 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Dialogs
+import QtQuick.Layouts
+import QtQuick.Window
+import FlashVsr.Ui
+
+// The main window: drop anywhere, source panel, comparison player with timeline, export queue.
+ApplicationWindow {
+    id: window
+
+    required property PreviewController preview
+    required property SourceListModel sources
+    required property AppSettings settings
+    required property ExportQueueModel exportQueue
+
+    // Theme: "dark"/"light" as chosen; "system" follows the platform palette's lightness.
+    readonly property bool darkTheme: settings.theme === "dark" || (settings.theme === "system" && systemPalette.window.hslLightness < 0.5)
+    readonly property var colors: darkTheme ? darkColors : lightColors
+    readonly property var darkColors: ({
+            "window": "#1e1f22",
+            "windowText": "#e6e6e6",
+            "base": "#17181a",
+            "alternateBase": "#24262a",
+            "text": "#e6e6e6",
+            "button": "#2b2d31",
+            "buttonText": "#e6e6e6",
+            "highlight": "#3d7eff",
+            "highlightedText": "#ffffff",
+            "mid": "#3a3c40",
+            "dark": "#111214",
+            "light": "#44474d",
+            "placeholderText": "#8a8d93"
+        })
+    readonly property var lightColors: ({
+            "window": "#f4f5f7",
+            "windowText": "#1c1d20",
+            "base": "#ffffff",
+            "alternateBase": "#eceef1",
+            "text": "#1c1d20",
+            "button": "#e4e6ea",
+            "buttonText": "#1c1d20",
+            "highlight": "#2f6fed",
+            "highlightedText": "#ffffff",
+            "mid": "#c9ccd2",
+            "dark": "#9a9ea6",
+            "light": "#ffffff",
+            "placeholderText": "#7a7e86"
+        })
+
+    // Opens dropped/picked files; explains what could not be opened.
+    function openUrls(urls) {
+        const result = sources.addUrls(urls);
+        if (result.message.length > 0)
+            toast.show(result.message, true);
+        if (result.added.length > 0)
+            openPath(result.added[0]);
+        return result;
+    }
+
+    function openPath(path) {
+        settings.addRecentFile(path);
+        preview.open("file://" + path);
+    }
+
+    function showExport() {
+        if (!preview.hasSource) {
+            toast.show(qsTr("Open a video first, then export it."), true);
+            return;
+        }
+        exportDialog.open();
+    }
+
+    width: 1280
+    height: 800
+    minimumWidth: 900
+    minimumHeight: 600
+    visible: true
+    title: preview.hasSource ? qsTr("%1 — FlashVSR Studio").arg(preview.sourceName) : qsTr("FlashVSR Studio")
+    palette.window: colors.window
+    palette.windowText: colors.windowText
+    palette.base: colors.base
+    palette.alternateBase: colors.alternateBase
+    palette.text: colors.text
+    palette.button: colors.button
+    palette.buttonText: colors.buttonText
+    palette.highlight: colors.highlight
+    palette.highlightedText: colors.highlightedText
+    palette.mid: colors.mid
+    palette.dark: colors.dark
+    palette.light: colors.light
+    palette.placeholderText: colors.placeholderText
+
+    SystemPalette {
+        id: systemPalette
+    }
+
+    Connections {
+        function onOpenFailed(path, message) {
+            toast.show(qsTr("Cannot open %1: %2").arg(path.split("/").pop()).arg(message), true);
+        }
+
+        target: window.preview
+    }
+
+    Connections {
+        function onJobFinished(id, title, success, message) {
+            if (success)
+                toast.show(qsTr("Export finished: %1").arg(title), false);
+            else
+                toast.show(qsTr("Export failed: %1 — %2").arg(title).arg(message), true);
+            window.alert(0);
+        }
+
+        target: window.exportQueue
+    }
+
+    FileDialog {
+        id: openDialog
+
+        title: qsTr("Open videos")
+        fileMode: FileDialog.OpenFiles
+        nameFilters: [qsTr("Videos (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.mxf *.ts *.m2ts *.mpg *.y4m)"), qsTr("All files (*)")]
+        onAccepted: window.openUrls(selectedFiles)
+    }
+
+    header: ToolBar {
+        RowLayout {
+            anchors.fill: parent
+            spacing: 4
+
+            ToolButton {
+                text: qsTr("Open…")
+                onClicked: openDialog.open()
+            }
+
+            ToolButton {
+                id: recentButton
+
+                text: qsTr("Recent")
+                enabled: window.settings.recentFiles.length > 0
+                onClicked: recentMenu.open()
+
+                Menu {
+                    id: recentMenu
+
+                    y: recentButton.height
+
+                    Repeater {
+                        model: window.settings.recentFiles
+
+                        MenuItem {
+                            required property string modelData
+
+                            text: modelData.split("/").pop()
+                            onTriggered: window.openUrls(["file://" + modelData])
+                        }
+                    }
+
+                    MenuSeparator {
+                    }
+
+                    MenuItem {
+                        text: qsTr("Clear recent files")
+                        onTriggered: window.settings.clearRecentFiles()
+                    }
+                }
+            }
+
+            ToolSeparator {
+            }
+
+            ButtonGroup {
+                id: modeGroup
+            }
+
+            ToolButton {
+                objectName: "modeSideBySide"
+                text: qsTr("Side by side")
+                checkable: true
+                checked: window.preview.compareMode === PreviewController.SideBySide
+                ButtonGroup.group: modeGroup
+                onClicked: window.preview.compareMode = PreviewController.SideBySide
+            }
+
+            ToolButton {
+                objectName: "modeSplit"
+                text: qsTr("Split")
+                checkable: true
+                checked: window.preview.compareMode === PreviewController.Split
+                ButtonGroup.group: modeGroup
+                onClicked: window.preview.compareMode = PreviewController.Split
+            }
+
+            ToolButton {
+                objectName: "modeToggle"
+                text: qsTr("A/B")
+                checkable: true
+                checked: window.preview.compareMode === PreviewController.Toggle
+                ButtonGroup.group: modeGroup
+                onClicked: window.preview.compareMode = PreviewController.Toggle
+            }
+
+            ToolSeparator {
+            }
+
+            ToolButton {
+                text: qsTr("−")
+                onClicked: compare.zoomOut()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Zoom out (−)")
+            }
+
+            Label {
+                objectName: "zoomLabel"
+                Layout.minimumWidth: 56
+                horizontalAlignment: Text.AlignHCenter
+                text: window.preview.zoom > 0 ? qsTr("%1 %").arg(Math.round(window.preview.zoom * 100)) : qsTr("Fit")
+            }
+
+            ToolButton {
+                text: qsTr("+")
+                onClicked: compare.zoomIn()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Zoom in (+)")
+            }
+
+            ToolButton {
+                text: qsTr("100 %")
+                onClicked: window.preview.zoom = 1
+            }
+
+            ToolButton {
+                text: qsTr("Fit")
+                onClicked: window.preview.zoomToFit()
+            }
+
+            Item {
+                Layout.fillWidth: true
+            }
+
+            ToolButton {
+                objectName: "exportButton"
+                text: qsTr("Export…")
+                onClicked: window.showExport()
+            }
+
+            ToolButton {
+                text: qsTr("Queue (%1)").arg(window.exportQueue.activeCount)
+                checkable: true
+                checked: queuePanel.visible
+                onToggled: queuePanel.visible = checked
+            }
+
+            ToolButton {
+                text: qsTr("Settings")
+                onClicked: settingsPage.open()
+            }
+        }
+    }
+
+    // Keyboard: the player's shortcuts work wherever the focus is, except in text fields.
+    Shortcut {
+        sequence: "Space"
+        onActivated: window.preview.togglePlay()
+    }
+
+    Shortcut {
+        sequence: "Left"
+        onActivated: window.preview.step(-1)
+    }
+
+    Shortcut {
+        sequence: "Right"
+        onActivated: window.preview.step(1)
+    }
+
+    Shortcut {
+        sequence: "Shift+Left"
+        onActivated: window.preview.step(-10)
+    }
+
+    Shortcut {
+        sequence: "Shift+Right"
+        onActivated: window.preview.step(10)
+    }
+
+    Shortcut {
+        sequence: "Home"
+        onActivated: window.preview.seek(0)
+    }
+
+    Shortcut {
+        sequence: "End"
+        onActivated: window.preview.seek(window.preview.frameCount - 1)
+    }
+
+    Shortcut {
+        sequence: "I"
+        onActivated: window.preview.markIn()
+    }
+
+    Shortcut {
+        sequence: "O"
+        onActivated: window.preview.markOut()
+    }
+
+    Shortcut {
+        sequences: ["+", "=", StandardKey.ZoomIn]
+        onActivated: compare.zoomIn()
+    }
+
+    Shortcut {
+        sequences: ["-", StandardKey.ZoomOut]
+        onActivated: compare.zoomOut()
+    }
+
+    Shortcut {
+        sequence: "0"
+        onActivated: window.preview.zoomToFit()
+    }
+
+    Shortcut {
+        sequence: "1"
+        onActivated: window.preview.zoom = 1
+    }
+
+    Shortcut {
+        sequence: "A"
+        onActivated: window.preview.toggleAB()
+    }
+
+    Shortcut {
+        sequence: "M"
+        onActivated: window.preview.compareMode = (window.preview.compareMode + 1) % 3
+    }
+
+    Shortcut {
+        sequence: "["
+        onActivated: window.preview.splitRatio = window.preview.splitRatio - 0.05
+    }
+
+    Shortcut {
+        sequence: "]"
+        onActivated: window.preview.splitRatio = window.preview.splitRatio + 0.05
+    }
+
+    Shortcut {
+        sequence: "Ctrl+E"
+        onActivated: window.showExport()
+    }
+
+    Shortcut {
+        sequence: StandardKey.Open
+        onActivated: openDialog.open()
+    }
+
+    Shortcut {
+        sequence: "Ctrl+,"
+        onActivated: settingsPage.open()
+    }
+
+    Shortcut {
+        sequence: "F11"
+        onActivated: window.visibility = window.visibility === Window.FullScreen ? Window.Windowed : Window.FullScreen
+    }
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        SourcePanel {
+            Layout.preferredWidth: 260
+            Layout.fillHeight: true
+            preview: window.preview
+            sources: window.sources
+            settings: window.settings
+            onOpenRequested: path => window.openPath(path)
+        }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 0
+
+            CompareView {
+                id: compare
+
+                objectName: "compareView"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                preview: window.preview
+                onOpenRequested: openDialog.open()
+            }
+
+            TimelineBar {
+                objectName: "timeline"
+                Layout.fillWidth: true
+                preview: window.preview
+            }
+        }
+
+        ExportQueuePanel {
+            id: queuePanel
+
+            objectName: "queuePanel"
+            Layout.preferredWidth: 320
+            Layout.fillHeight: true
+            visible: window.exportQueue.count > 0
+            queue: window.exportQueue
+        }
+    }
+
+    // Drop anywhere: the overlay says what will happen before the user lets go.
+    DropArea {
+        id: dropArea
+
+        objectName: "dropArea"
+        anchors.fill: parent
+        keys: ["text/uri-list"]
+        onDropped: drop => {
+            if (!drop.hasUrls) {
+                toast.show(qsTr("Only files and folders can be dropped here."), true);
+                return;
+            }
+            window.openUrls(drop.urls);
+            drop.accept(Qt.CopyAction);
+        }
+
+        Rectangle {
+            anchors.fill: parent
+            visible: dropArea.containsDrag
+            color: Qt.rgba(0.2, 0.45, 1, 0.18)
+            border.color: window.palette.highlight
+            border.width: 3
+
+            Label {
+                anchors.centerIn: parent
+                text: qsTr("Drop videos or folders to open them")
+                font.pixelSize: 22
+            }
+        }
+    }
+
+    ExportDialog {
+        id: exportDialog
+
+        anchors.centerIn: parent
+        preview: window.preview
+        queue: window.exportQueue
+        settings: window.settings
+        onQueued: queuePanel.visible = true
+    }
+
+    SettingsPage {
+        id: settingsPage
+
+        anchors.centerIn: parent
+        settings: window.settings
+    }
+
+    Toast {
+        id: toast
+
+        objectName: "toast"
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 90
+    }
+}

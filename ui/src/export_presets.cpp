@@ -1,0 +1,108 @@
+#include "export_presets.h"
+
+#include <QCoreApplication>
+#include <QDate>
+#include <QDir>
+#include <QFileInfo>
+
+namespace fvs::ui {
+namespace {
+
+core::EncodeSettings encode(const char* codec, const char* container, const char* pixelFormat,
+                            int crf, const char* preset = "", const char* prores = "") {
+    core::EncodeSettings e;
+    e.codec = codec;
+    e.container = container;
+    e.pixelFormat = pixelFormat;
+    e.crf = crf;
+    e.preset = preset;
+    e.proresProfile = prores;
+    return e;
+}
+
+}  // namespace
+
+const std::vector<ExportPreset>& exportPresets() {
+    static const std::vector<ExportPreset> presets{
+        {QStringLiteral("prores-hq"),
+         QT_TRANSLATE_NOOP("ExportPresets", "ProRes 422 HQ for editing"),
+         QT_TRANSLATE_NOOP("ExportPresets",
+                           "Large files, edits smoothly in Premiere, Resolve and Final Cut"),
+         QStringLiteral("mov"), encode("prores_ks", "mov", "yuv422p10le", -1, "", "hq")},
+        {QStringLiteral("h265-10bit"), QT_TRANSLATE_NOOP("ExportPresets", "H.265 10-bit"),
+         QT_TRANSLATE_NOOP("ExportPresets", "Small files, keeps gradients free of banding"),
+         QStringLiteral("mp4"), encode("libx265", "mp4", "yuv420p10le", 18, "medium")},
+        {QStringLiteral("h264-web"), QT_TRANSLATE_NOOP("ExportPresets", "H.264 for the web"),
+         QT_TRANSLATE_NOOP("ExportPresets", "Plays everywhere: browsers, phones, social media"),
+         QStringLiteral("mp4"), encode("libx264", "mp4", "yuv420p", 18, "slow")},
+        {QStringLiteral("av1"), QT_TRANSLATE_NOOP("ExportPresets", "AV1 (SVT-AV1)"),
+         QT_TRANSLATE_NOOP("ExportPresets", "The smallest files for the quality; slower to encode"),
+         QStringLiteral("mkv"), encode("libsvtav1", "mkv", "yuv420p10le", 28, "6")},
+        {QStringLiteral("ffv1"), QT_TRANSLATE_NOOP("ExportPresets", "FFV1 lossless archive"),
+         QT_TRANSLATE_NOOP("ExportPresets", "Mathematically lossless, for archiving"),
+         QStringLiteral("mkv"), encode("ffv1", "mkv", "yuv444p10le", -1)},
+        {QStringLiteral("png"), QT_TRANSLATE_NOOP("ExportPresets", "PNG sequence"),
+         QT_TRANSLATE_NOOP("ExportPresets", "One lossless image per frame, for compositing"),
+         QStringLiteral("png"), encode("png", "image2", "rgb24", -1)},
+        {QStringLiteral("h265-nvenc"), QT_TRANSLATE_NOOP("ExportPresets", "H.265 10-bit (NVENC)"),
+         QT_TRANSLATE_NOOP("ExportPresets", "Hardware encoding on NVIDIA GPUs"),
+         QStringLiteral("mp4"), encode("hevc_nvenc", "mp4", "p010le", 20, "p5")},
+    };
+    return presets;
+}
+
+const ExportPreset* findPreset(const QString& id) {
+    for (const auto& p : exportPresets())
+        if (p.id == id)
+            return &p;
+    return nullptr;
+}
+
+QVariantList presetsForQml() {
+    QVariantList list;
+    for (const auto& p : exportPresets()) {
+        list << QVariantMap{
+            {QStringLiteral("id"), p.id},
+            {QStringLiteral("name"), QCoreApplication::translate("ExportPresets", p.name)},
+            {QStringLiteral("hint"), QCoreApplication::translate("ExportPresets", p.hint)},
+            {QStringLiteral("codec"), QString::fromStdString(p.encode.codec)},
+            {QStringLiteral("container"), QString::fromStdString(p.encode.container)},
+            {QStringLiteral("pixelFormat"), QString::fromStdString(p.encode.pixelFormat)},
+            {QStringLiteral("crf"), p.encode.crf},
+            {QStringLiteral("bitrate"), static_cast<qint64>(p.encode.bitrate)},
+            {QStringLiteral("extension"), p.extension}};
+    }
+    return list;
+}
+
+QString expandOutputPath(const QString& sourcePath, const QString& folder, const QString& pattern,
+                         const QVariantMap& tokens, const QString& extension, bool imageSequence) {
+    const QFileInfo source(sourcePath);
+    QString name = pattern.isEmpty() ? QStringLiteral("{name}_{engine}_{scale}") : pattern;
+    name.replace(QStringLiteral("{name}"), source.completeBaseName());
+    name.replace(QStringLiteral("{date}"),
+                 QDate::currentDate().toString(QStringLiteral("yyyyMMdd")));
+    for (auto it = tokens.begin(); it != tokens.end(); ++it)
+        name.replace(QLatin1Char('{') + it.key() + QLatin1Char('}'), it.value().toString());
+    // Path separators in a token must not move the output elsewhere.
+    name.replace(QLatin1Char('/'), QLatin1Char('_'));
+    const QDir dir(folder.isEmpty() ? source.absolutePath() : folder);
+    const QString suffix =
+        imageSequence ? QStringLiteral("_%06d.") + extension : QLatin1Char('.') + extension;
+    const QString sourceCanonical = source.canonicalFilePath();
+    for (int n = 1;; ++n) {
+        const QString base = n == 1 ? name : QStringLiteral("%1 (%2)").arg(name).arg(n);
+        const QString candidate = dir.filePath(base + suffix);
+        const QString probe = imageSequence ? QString(candidate).replace(QStringLiteral("%06d"),
+                                                                         QStringLiteral("000000"))
+                                            : candidate;
+        const QFileInfo info(probe);
+        if (info.exists() || QFileInfo::exists(probe + QStringLiteral(".part")))
+            continue;
+        if (QFileInfo(candidate).absoluteFilePath() == sourceCanonical)
+            continue;
+        return candidate;
+    }
+}
+
+}  // namespace fvs::ui

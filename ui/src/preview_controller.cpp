@@ -1,0 +1,478 @@
+#include "preview_controller.h"
+
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "studio_services.h"
+
+namespace fvs::ui {
+namespace {
+
+constexpr std::array<double, 13> kZoomSteps{0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5,
+                                            2.0,  3.0, 4.0,  5.0, 6.0,  8.0};
+
+QImage toImage(const core::RgbaImage& image) {
+    if (!image.valid())
+        return {};
+    // The QImage borrows the shared pixels; the cleanup drops our reference when Qt is done.
+    auto* keep = new std::shared_ptr<const std::vector<uint8_t>>(image.pixels);
+    return QImage(
+        image.pixels->data(), image.width, image.height, image.width * 4, QImage::Format_RGBA8888,
+        [](void* p) { delete static_cast<std::shared_ptr<const std::vector<uint8_t>>*>(p); }, keep);
+}
+
+QVariantMap describe(const core::StreamInfo& info) {
+    QVariantMap map;
+    map[QStringLiteral("container")] = QString::fromStdString(info.container);
+    map[QStringLiteral("codec")] = QString::fromStdString(info.codec);
+    map[QStringLiteral("width")] = info.width;
+    map[QStringLiteral("height")] = info.height;
+    map[QStringLiteral("sar")] = QStringLiteral("%1:%2").arg(info.sar.num).arg(info.sar.den);
+    map[QStringLiteral("fps")] = info.fps();
+    map[QStringLiteral("variableFrameRate")] = info.variableFrameRate;
+    map[QStringLiteral("frameCount")] = static_cast<qint64>(info.frameCount);
+    map[QStringLiteral("frameCountExact")] = info.frameCountExact;
+    map[QStringLiteral("durationMs")] = static_cast<qint64>(info.durationUs / 1000);
+    map[QStringLiteral("pixelFormat")] = QString::fromStdString(info.pixelFormatName);
+    map[QStringLiteral("bitDepth")] = info.bitDepth;
+    map[QStringLiteral("rotation")] = info.rotationDegrees;
+    QStringList aux;
+    for (const auto& s : info.auxStreams) {
+        QString text =
+            QString::fromStdString(s.kind) + QLatin1Char(' ') + QString::fromStdString(s.codec);
+        if (!s.language.empty())
+            text += QStringLiteral(" (%1)").arg(QString::fromStdString(s.language));
+        if (s.channels > 0)
+            text += QStringLiteral(" %1ch %2 Hz").arg(s.channels).arg(s.sampleRate);
+        aux << text;
+    }
+    map[QStringLiteral("otherStreams")] = aux;
+    map[QStringLiteral("chapters")] = info.chapterCount;
+    return map;
+}
+
+struct OpenResult {
+    std::shared_ptr<core::PreviewSession> session;
+    QString error;
+};
+
+}  // namespace
+
+PreviewController::PreviewController(StudioServices* services, QObject* parent)
+    : QObject(parent), m_services(services) {
+    m_playTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_playTimer, &QTimer::timeout, this, &PreviewController::onTick);
+}
+
+PreviewController::~PreviewController() {
+    m_playTimer.stop();
+    m_session.reset();  // joins the engine thread before our members go away
+}
+
+QString PreviewController::sourceName() const {
+    return QFileInfo(m_sourcePath).fileName();
+}
+
+qint64 PreviewController::frameCount() const {
+    return m_session ? static_cast<qint64>(m_session->info().frameCount) : 0;
+}
+
+double PreviewController::fps() const {
+    return m_session ? m_session->info().fps() : 0.0;
+}
+
+QString PreviewController::timecode() const {
+    const double rate = fps();
+    if (rate <= 0)
+        return QStringLiteral("00:00:00.000");
+    const qint64 ms = static_cast<qint64>(std::llround(m_frameIndex * 1000.0 / rate));
+    return QStringLiteral("%1:%2:%3.%4")
+        .arg(ms / 3600000, 2, 10, QLatin1Char('0'))
+        .arg(ms / 60000 % 60, 2, 10, QLatin1Char('0'))
+        .arg(ms / 1000 % 60, 2, 10, QLatin1Char('0'))
+        .arg(ms % 1000, 3, 10, QLatin1Char('0'));
+}
+
+int PreviewController::contentWidth() const {
+    if (m_outputWidth > 0)
+        return m_outputWidth;
+    return m_session ? m_session->info().width : 0;
+}
+
+int PreviewController::contentHeight() const {
+    if (m_outputHeight > 0)
+        return m_outputHeight;
+    return m_session ? m_session->info().height : 0;
+}
+
+core::EngineFactory PreviewController::makeEngineFactory() {
+    core::EngineSettings settings;
+    settings.engine = m_preferredEngine.toStdString();
+    settings.modelsDir = m_modelsFolder.toStdString();
+    StudioServices* services = m_services;
+    QPointer<PreviewController> self(this);
+    // Runs on the engine thread: only the (thread-safe) services and queued posts are touched.
+    return [services, settings, self]() -> core::Result<std::unique_ptr<core::FrameProcessor>> {
+        if (!services)
+            return core::makeError(core::ErrorCode::Unsupported, "no engine available");
+        auto made = services->createEngine(settings);
+        if (made || settings.engine == "lanczos")
+            return made;
+        const QString reason = QString::fromStdString(made.error().message);
+        core::EngineSettings fallback = settings;
+        fallback.engine = "lanczos";
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, reason] {
+                if (!self)
+                    return;
+                self->m_engineNote = tr("%1 is not available, so the preview uses Lanczos: %2")
+                                         .arg(self->m_preferredEngine == QLatin1String("flashvsr")
+                                                  ? QStringLiteral("FlashVSR")
+                                                  : self->m_preferredEngine,
+                                              reason);
+                Q_EMIT self->engineChanged();
+            },
+            Qt::QueuedConnection);
+        return services->createEngine(fallback);
+    };
+}
+
+core::PreviewListener PreviewController::makeListener(std::shared_ptr<std::atomic<bool>> pending) {
+    QPointer<PreviewController> self(this);
+    auto post = [self](auto fn) {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, fn = std::move(fn)] {
+                if (self)
+                    fn(self.data());
+            },
+            Qt::QueuedConnection);
+    };
+    core::PreviewListener listener;
+    listener.onFrameReady = [post, pending] {
+        // Coalesce: one queued delivery at a time; it takes whatever is newest.
+        if (!pending->exchange(true))
+            post([](PreviewController* c) { c->takeFrame(); });
+    };
+    listener.onEngineReady = [post](const core::ProcessorPlan& plan) {
+        post([plan](PreviewController* c) {
+            c->m_engineName = QString::fromStdString(plan.engineName);
+            c->m_outputWidth = plan.output.width;
+            c->m_outputHeight = plan.output.height;
+            Q_EMIT c->engineChanged();
+        });
+    };
+    listener.onEngineError = [post](const core::Error& error) {
+        post([message = QString::fromStdString(error.message)](PreviewController* c) {
+            c->m_engineName.clear();
+            c->m_engineNote =
+                tr("No engine could be started, so only the source is shown: %1").arg(message);
+            Q_EMIT c->engineChanged();
+        });
+    };
+    listener.onUpscaled = [post](int64_t index) {
+        post([index](PreviewController* c) {
+            c->m_upscaled.insert(index);
+            c->rebuildRanges();
+        });
+    };
+    listener.onEvicted = [post](int64_t index) {
+        post([index](PreviewController* c) {
+            c->m_upscaled.remove(index);
+            c->rebuildRanges();
+        });
+    };
+    listener.onError = [post](const core::Error& error) {
+        post([message = QString::fromStdString(error.message)](PreviewController* c) {
+            c->setError(tr("Preview failed: %1").arg(message));
+            c->setPlaying(false);
+        });
+    };
+    return listener;
+}
+
+void PreviewController::open(const QUrl& url) {
+    const QString path = url.isLocalFile() ? url.toLocalFile() : url.toString();
+    if (path.isEmpty())
+        return;
+    close();
+    setError({});
+    const quint64 generation = ++m_openGeneration;
+    m_loading = true;
+    Q_EMIT loadingChanged();
+
+    m_framePending = std::make_shared<std::atomic<bool>>(false);
+    auto listener = makeListener(m_framePending);
+    auto factory = makeEngineFactory();
+    auto* watcher = new QFutureWatcher<OpenResult>(this);
+    connect(
+        watcher, &QFutureWatcher<OpenResult>::finished, this, [this, watcher, generation, path] {
+            watcher->deleteLater();
+            OpenResult result = watcher->result();
+            if (generation != m_openGeneration)
+                return;  // a newer open() superseded this one
+            m_loading = false;
+            Q_EMIT loadingChanged();
+            if (!result.session) {
+                setError(tr("Cannot open %1: %2").arg(QFileInfo(path).fileName(), result.error));
+                Q_EMIT openFailed(path, result.error);
+                return;
+            }
+            startSession(std::move(result.session), path);
+        });
+    watcher->setFuture(QtConcurrent::run([path, factory, listener] {
+        auto opened = core::PreviewSession::open(path.toStdString(), factory, listener);
+        if (!opened)
+            return OpenResult{nullptr, QString::fromStdString(opened.error().message)};
+        return OpenResult{std::shared_ptr<core::PreviewSession>(std::move(opened.value())), {}};
+    }));
+}
+
+void PreviewController::startSession(std::shared_ptr<core::PreviewSession> session,
+                                     const QString& path) {
+    m_session = std::move(session);
+    m_sourcePath = path;
+    m_sourceInfo = describe(m_session->info());
+    m_frameIndex = 0;
+    m_inFrame = -1;
+    m_outFrame = -1;
+    m_zoom = 0.0;
+    m_panX = m_panY = 0.0;
+    const double rate = fps();
+    m_playTimer.setInterval(rate > 0 ? static_cast<int>(std::lround(1000.0 / rate)) : 40);
+    Q_EMIT sourceChanged();
+    Q_EMIT frameIndexChanged();
+    Q_EMIT inOutChanged();
+    Q_EMIT zoomChanged();
+    Q_EMIT panChanged();
+    Q_EMIT engineChanged();
+    m_session->requestFrame(0);
+    Q_EMIT opened(path);
+}
+
+void PreviewController::close() {
+    ++m_openGeneration;
+    setPlaying(false);
+    if (!m_session && !m_loading)
+        return;
+    m_session.reset();
+    m_loading = false;
+    m_sourcePath.clear();
+    m_sourceInfo.clear();
+    m_originalImage = {};
+    m_upscaledImage = {};
+    m_shown = {};
+    m_outputWidth = m_outputHeight = 0;
+    m_engineName.clear();
+    m_engineNote.clear();
+    m_upscaled.clear();
+    m_upscaledRanges.clear();
+    Q_EMIT loadingChanged();
+    Q_EMIT sourceChanged();
+    Q_EMIT frameChanged();
+    Q_EMIT engineChanged();
+    Q_EMIT upscaledRangesChanged();
+}
+
+void PreviewController::seek(qint64 frame) {
+    if (!m_session)
+        return;
+    const qint64 last = std::max<qint64>(0, frameCount() - 1);
+    frame = std::clamp<qint64>(frame, 0, last);
+    if (frame == m_frameIndex)
+        return;
+    m_frameIndex = frame;
+    Q_EMIT frameIndexChanged();
+    m_session->requestFrame(frame);  // cancels the work for the previous position
+}
+
+void PreviewController::step(int frames) {
+    setPlaying(false);
+    seek(m_frameIndex + frames);
+}
+
+void PreviewController::takeFrame() {
+    if (!m_session)
+        return;
+    // The engine thread may publish again while we take; clearing the flag first keeps one post.
+    if (m_framePending)
+        m_framePending->store(false);
+    auto pair = m_session->frames().take();
+    if (!pair)
+        return;
+    m_shown.index = pair->index;
+    m_originalImage = toImage(pair->original);
+    m_upscaledImage = toImage(pair->upscaled);
+    Q_EMIT frameChanged();
+}
+
+void PreviewController::onTick() {
+    if (!m_session)
+        return;
+    // Advance only once the current frame is fully on screen: playback runs at the engine's pace.
+    const bool ready = m_shown.index == m_frameIndex && (upscaledReady() || m_engineName.isEmpty());
+    if (!ready)
+        return;
+    const qint64 end = m_outFrame >= 0 ? m_outFrame : frameCount() - 1;
+    if (m_frameIndex >= end) {
+        setPlaying(false);
+        return;
+    }
+    seek(m_frameIndex + 1);
+}
+
+void PreviewController::setPlaying(bool playing) {
+    if (playing && !m_session)
+        playing = false;
+    if (playing == m_playing)
+        return;
+    m_playing = playing;
+    if (playing) {
+        const qint64 end = m_outFrame >= 0 ? m_outFrame : frameCount() - 1;
+        if (m_frameIndex >= end)
+            seek(m_inFrame >= 0 ? m_inFrame : 0);
+        m_playTimer.start();
+    } else {
+        m_playTimer.stop();
+    }
+    Q_EMIT playingChanged();
+}
+
+void PreviewController::setCompareMode(CompareMode mode) {
+    if (mode == m_compareMode)
+        return;
+    m_compareMode = mode;
+    Q_EMIT compareModeChanged();
+}
+
+void PreviewController::setShowUpscaled(bool show) {
+    if (show == m_showUpscaled)
+        return;
+    m_showUpscaled = show;
+    Q_EMIT showUpscaledChanged();
+}
+
+void PreviewController::setSplitRatio(double ratio) {
+    ratio = std::clamp(ratio, 0.0, 1.0);
+    if (qFuzzyCompare(ratio + 1.0, m_splitRatio + 1.0))
+        return;
+    m_splitRatio = ratio;
+    Q_EMIT splitRatioChanged();
+}
+
+void PreviewController::setZoom(double zoom) {
+    zoom = zoom <= 0 ? 0.0 : std::clamp(zoom, kMinZoom, kMaxZoom);
+    if (qFuzzyCompare(zoom + 1.0, m_zoom + 1.0))
+        return;
+    m_zoom = zoom;
+    if (zoom == 0.0) {
+        m_panX = m_panY = 0.0;
+        Q_EMIT panChanged();
+    }
+    Q_EMIT zoomChanged();
+}
+
+void PreviewController::zoomIn(double fitZoom) {
+    const double current = m_zoom > 0 ? m_zoom : fitZoom;
+    for (double z : kZoomSteps)
+        if (z > current * 1.001)
+            return setZoom(z);
+    setZoom(kMaxZoom);
+}
+
+void PreviewController::zoomOut(double fitZoom) {
+    const double current = m_zoom > 0 ? m_zoom : fitZoom;
+    for (auto it = kZoomSteps.rbegin(); it != kZoomSteps.rend(); ++it)
+        if (*it < current * 0.999)
+            return setZoom(*it);
+    setZoom(kMinZoom);
+}
+
+void PreviewController::zoomToFit() {
+    setZoom(0.0);
+}
+
+void PreviewController::setPanX(double x) {
+    if (qFuzzyCompare(x + 1.0, m_panX + 1.0))
+        return;
+    m_panX = x;
+    Q_EMIT panChanged();
+}
+
+void PreviewController::setPanY(double y) {
+    if (qFuzzyCompare(y + 1.0, m_panY + 1.0))
+        return;
+    m_panY = y;
+    Q_EMIT panChanged();
+}
+
+void PreviewController::setInFrame(qint64 frame) {
+    if (frame >= 0 && m_outFrame >= 0 && frame > m_outFrame)
+        m_outFrame = -1;
+    if (frame == m_inFrame)
+        return;
+    m_inFrame = frame;
+    Q_EMIT inOutChanged();
+}
+
+void PreviewController::setOutFrame(qint64 frame) {
+    if (frame >= 0 && m_inFrame >= 0 && frame < m_inFrame)
+        m_inFrame = -1;
+    if (frame == m_outFrame)
+        return;
+    m_outFrame = frame;
+    Q_EMIT inOutChanged();
+}
+
+void PreviewController::clearInOut() {
+    if (m_inFrame < 0 && m_outFrame < 0)
+        return;
+    m_inFrame = m_outFrame = -1;
+    Q_EMIT inOutChanged();
+}
+
+void PreviewController::setPreferredEngine(const QString& engine) {
+    if (engine == m_preferredEngine)
+        return;
+    m_preferredEngine = engine;
+    Q_EMIT preferredEngineChanged();
+}
+
+void PreviewController::setModelsFolder(const QString& folder) {
+    if (folder == m_modelsFolder)
+        return;
+    m_modelsFolder = folder;
+    Q_EMIT modelsFolderChanged();
+}
+
+void PreviewController::setError(const QString& text) {
+    if (text == m_errorText)
+        return;
+    m_errorText = text;
+    Q_EMIT errorTextChanged();
+}
+
+void PreviewController::rebuildRanges() {
+    QList<qint64> frames(m_upscaled.begin(), m_upscaled.end());
+    std::sort(frames.begin(), frames.end());
+    QVariantList ranges;
+    for (qsizetype i = 0; i < frames.size();) {
+        qsizetype j = i;
+        while (j + 1 < frames.size() && frames[j + 1] == frames[j] + 1)
+            ++j;
+        ranges.append(
+            QVariantMap{{QStringLiteral("from"), frames[i]}, {QStringLiteral("to"), frames[j]}});
+        i = j + 1;
+    }
+    if (ranges == m_upscaledRanges)
+        return;
+    m_upscaledRanges = ranges;
+    Q_EMIT upscaledRangesChanged();
+}
+
+}  // namespace fvs::ui
