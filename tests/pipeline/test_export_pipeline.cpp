@@ -116,6 +116,25 @@ private Q_SLOTS:
         QVERIFY(!fs::exists(out.string() + ".part"));
     }
 
+    void tenBitStaysTenBit() {
+        // GIVEN a 10-bit source WHEN upscaled (the RGB48 path) THEN the output is 10-bit too
+        const fs::path in = path("ten.mkv");
+        QVERIFY(runFfmpeg({"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-frames:v", "8",
+                           "-pix_fmt", "yuv420p10le", "-c:v", "ffv1",
+                           QString::fromStdString(in.string())}));
+        ExportRequest req = baseRequest(in, path("ten-out.mkv"));
+        req.encode = EncodeSettings{};
+        req.encode.codec = "ffv1";
+        ResampleProcessor proc({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto r = ExportPipeline(req).run(proc);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->plan.inputFormat, AV_PIX_FMT_RGB48LE);
+        auto info = probe(req.output);
+        QVERIFY(info.ok());
+        QCOMPARE(info->bitDepth, 10);
+        QCOMPARE(info->frameCount, int64_t(8));
+    }
+
     void trimByFrameAndTime() {
         auto src = decodeClip(m_cfr);
         QVERIFY(src);
