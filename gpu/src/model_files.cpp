@@ -251,8 +251,14 @@ std::vector<std::string> checkFile(const std::filesystem::path& path, const File
         issues = compareKeys(found, check.keys(), check.allowExtra);
     }
     std::string types;
-    for (const auto& d : dtypes)
+    for (const auto& d : dtypes) {
         types += (types.empty() ? "" : "/") + d;
+        // Weights are floating point in every release file; an integer tensor means another file.
+        static const std::set<std::string> floating = {"F32",   "F16",  "BF16",
+                                                       "Float", "Half", "BFloat16"};
+        if (!floating.count(d))
+            issues.push_back("holds " + d + " tensors; the release files hold float weights");
+    }
     status.detail = humanSize(status.sizeBytes) + ", " + std::to_string(found.size()) + " tensors" +
                     (types.empty() ? "" : ", " + types);
     status.valid = issues.empty();
