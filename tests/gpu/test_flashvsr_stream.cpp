@@ -24,11 +24,10 @@ std::filesystem::path modelFolder() {
 torch::Tensor randomFrames(int64_t t, int64_t h, int64_t w, uint64_t seed) {
     auto gen = at::detail::createCPUGenerator(seed);
     auto small = torch::rand({t, 3, (h + 7) / 8, (w + 7) / 8}, gen) * 2 - 1;
-    return torch::nn::functional::interpolate(
-        small, torch::nn::functional::InterpolateFuncOptions()
-                   .size(std::vector<int64_t>{h, w})
-                   .mode(torch::kBilinear)
-                   .align_corners(false));
+    return torch::nn::functional::interpolate(small, torch::nn::functional::InterpolateFuncOptions()
+                                                         .size(std::vector<int64_t>{h, w})
+                                                         .mode(torch::kBilinear)
+                                                         .align_corners(false));
 }
 
 }  // namespace
