@@ -259,7 +259,8 @@ std::vector<std::string> checkFile(const std::filesystem::path& path, const File
         if (!floating.count(d))
             issues.push_back("holds " + d + " tensors; the release files hold float weights");
     }
-    status.detail = humanSize(status.sizeBytes) + ", " + std::to_string(found.size()) + " tensors" +
+    status.detail = humanSize(status.sizeBytes) + ", " + std::to_string(found.size()) +
+                    (found.size() == 1 ? " tensor" : " tensors") +
                     (types.empty() ? "" : ", " + types);
     status.valid = issues.empty();
     for (auto& issue : issues)

@@ -1,6 +1,9 @@
 """Writes a model folder with the release file names, keys and shapes (flashvsr-spec.md §1), cheaply.
 
-Usage: make_model_folder.py OUTDIR
+Usage: make_model_folder.py OUTDIR [--random]
+
+With --random every tensor holds real random values at full size (≈6.5 GB written, for the GPU
+machine: a full-size folder in the official formats to load with our loader).
 
 The DiT safetensors gets the full 825-key header and a sparse data section (no disk used); the
 torch.save archives hold each tensor as a stride-0 view of a one-element storage, so their pickles
@@ -136,8 +139,22 @@ def write_sparse_safetensors(path, shapes):
         f.truncate(8 + len(text) + offset)
 
 
-def main(out):
+def random_tensors(shapes, dtype):
+    return collections.OrderedDict((k, (torch.randn(*v) * 0.02).to(dtype)) for k, v in shapes.items())
+
+
+def main(out, random=False):
     os.makedirs(out, exist_ok=True)
+    if random:
+        from safetensors.torch import save_file
+        torch.manual_seed(0)
+        save_file(dict(random_tensors(dit_shapes(), torch.float32)),
+                  os.path.join(out, "diffusion_pytorch_model_streaming_dmd.safetensors"))
+        torch.save(random_tensors(lq_shapes(), torch.bfloat16), os.path.join(out, "LQ_proj_in.ckpt"))
+        torch.save(random_tensors(tc_shapes(), torch.float32), os.path.join(out, "TCDecoder.ckpt"))
+        torch.save(random_tensors(vae_shapes(), torch.float32), os.path.join(out, "Wan2.1_VAE.pth"))
+        torch.save(torch.randn(1, 512, 4096).bfloat16(), os.path.join(out, "posi_prompt.pth"))
+        return
     write_sparse_safetensors(os.path.join(out, "diffusion_pytorch_model_streaming_dmd.safetensors"), dit_shapes())
     torch.save(expanded(lq_shapes(), torch.bfloat16), os.path.join(out, "LQ_proj_in.ckpt"))
     torch.save(expanded(tc_shapes(), torch.float32), os.path.join(out, "TCDecoder.ckpt"))
@@ -156,4 +173,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], random="--random" in sys.argv[2:])
