@@ -19,9 +19,11 @@ using TensorMap = std::map<std::string, torch::Tensor>;
 
 struct ReadOptions {
     bool memoryMap = true;  // map the file; tensors view the mapping where dtype allows
-    bool prefetch = true;   // ask the kernel to read mapped tensors ahead (off for shape checks)
     // Progress in bytes (done, total); may be empty.
     std::function<void(int64_t, int64_t)> onProgress;
+    // Ask the kernel to read mapped tensors ahead (off for shape checks). Last, so that
+    // ReadOptions{memoryMap, onProgress} keeps its meaning.
+    bool prefetch = true;
 };
 
 // One tensor as described by a safetensors header (no data read).
