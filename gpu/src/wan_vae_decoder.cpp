@@ -280,11 +280,11 @@ torch::Tensor WanVaeDecoderImpl::decodeFrame(torch::Tensor x, WanVaeDecoderState
             case Kind::Upsample2d: {
                 const int64_t n = x.size(0);
                 auto y = toFrames(x);  // (n*t, c, h, w)
-                // nearest-exact in fp32, as the reference does for bf16 support.
-                y = F::interpolate(y.to(torch::kFloat32),
-                                   F::InterpolateFuncOptions()
-                                       .scale_factor(std::vector<double>{2.0, 2.0})
-                                       .mode(torch::kNearestExact))
+                // nearest-exact in fp32, as the reference does for bf16 support. The ATen op
+                // directly: the C++ frontend's interpolate warns about align_corners for this mode
+                // on every call.
+                y = at::_upsample_nearest_exact2d(y.to(torch::kFloat32),
+                                                  {2 * y.size(2), 2 * y.size(3)}, 2.0, 2.0)
                         .to(x.scalar_type());  // (n*t, c, 2h, 2w)
                 y = b->resample->forward(y);   // (n*t, c/2, 2h, 2w)
                 x = fromFrames(y, n);          // (n, c/2, t, 2h, 2w)
