@@ -4,11 +4,13 @@
 #include <QDragEnterEvent>
 #include <QMimeData>
 #include <QQmlEngine>
+#include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QtQml/QQmlExtensionPlugin>
 #include <QtQuickTest>
+#include <QtTest>
 
 #include "app_settings.h"
 #include "export_queue_model.h"
@@ -73,6 +75,19 @@ public:
         QDropEvent dropEvent(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QCoreApplication::sendEvent(window, &dropEvent);
         return dropEvent.isAccepted();
+    }
+
+    // Key events go to the item's own window (TestCase.keyClick targets the test's window).
+    Q_INVOKABLE bool key(QQuickItem* item, int key, int modifiers) {
+        if (!item || !item->window())
+            return false;
+        QQuickWindow* window = item->window();
+        window->requestActivate();
+        if (!QTest::qWaitForWindowActive(window))
+            return false;
+        item->forceActiveFocus();
+        QTest::keyClick(window, Qt::Key(key), Qt::KeyboardModifiers(modifiers));
+        return true;
     }
 
     Q_INVOKABLE QString makeTextFile(const QString& name) {

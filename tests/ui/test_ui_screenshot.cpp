@@ -82,6 +82,7 @@ private Q_SLOTS:
         m_preview = std::make_unique<PreviewController>(&m_services);
         m_preview->setPreferredEngine(QStringLiteral("lanczos"));
 
+        m_settings->setQmlEngine(&m_engine);
         m_engine.addImportPath(QStringLiteral("qrc:/"));
         m_engine.addImageProvider(QLatin1String(ThumbnailProvider::kName), new ThumbnailProvider);
         m_engine.setInitialProperties(
@@ -145,31 +146,38 @@ private Q_SLOTS:
         QMetaObject::invokeMethod(m_window, "showExport");
         QTest::qWait(400);  // the dialog's enter transition; docs only, not compared
         screen(QStringLiteral("export-dialog"), false);
-        QTest::keyClick(m_window, Qt::Key_Escape);
-        QTest::keyClick(m_window, Qt::Key_Comma, Qt::ControlModifier);
+        auto* exportDialog = m_window->findChild<QObject*>(QStringLiteral("exportDialog"));
+        auto* settingsPage = m_window->findChild<QObject*>(QStringLiteral("settingsPage"));
+        QVERIFY(exportDialog && settingsPage);
+        QMetaObject::invokeMethod(exportDialog, "close");
+        QMetaObject::invokeMethod(settingsPage, "open");
         QTest::qWait(400);
         screen(QStringLiteral("settings"), false);
-        QTest::keyClick(m_window, Qt::Key_Escape);
-        m_settings->setLanguage(QStringLiteral("zh_CN"));
-        QTest::qWait(200);
-        screen(QStringLiteral("main-window-zh_CN"), false);
-        m_settings->setLanguage(QStringLiteral("en"));
+        QMetaObject::invokeMethod(settingsPage, "close");
+        QTest::qWait(400);
     }
 
 private:
+    // Every timeline thumbnail finished loading (visual children: Repeater items have no QObject
+    // parent to find them by).
+    static void collect(QQuickItem* item, QList<QQuickItem*>& out) {
+        if (item->objectName() == QLatin1String("thumbnail"))
+            out << item;
+        for (QQuickItem* child : item->childItems())
+            collect(child, out);
+    }
+
     void waitForThumbnails() {
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
-                const auto images = m_window->contentItem()->findChildren<QQuickItem*>();
-                int count = 0;
-                for (QQuickItem* item : images) {
-                    if (qstrcmp(item->metaObject()->className(), "QQuickImage") != 0)
-                        continue;
-                    if (item->property("status").toInt() != 1)
-                        return false;  // Image.Ready
-                    ++count;
+                QList<QQuickItem*> thumbs;
+                collect(m_window->contentItem(), thumbs);
+                for (QQuickItem* t : thumbs) {
+                    const int status = t->property("status").toInt();
+                    if (status != 1 && status != 3)
+                        return false;  // Image.Ready or Image.Error
                 }
-                return count > 0;
+                return !thumbs.isEmpty();
             }(),
             20000);
     }

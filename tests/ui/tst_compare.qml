@@ -34,16 +34,18 @@ TestCase {
         p.splitRatio = 0.5;
         const handle = findChild(compareView, "splitHandle");
         verify(handle.visible);
-        // WHEN the divider is dragged 100 px to the left
-        mouseDrag(handle, handle.width / 2, handle.height / 2, -100, 0);
+        // WHEN the divider is dragged 100 px to the left (coordinates of the still view: the
+        // handle itself moves while it is dragged)
+        const grab = handle.mapToItem(compareView, handle.width / 2, handle.height / 2);
+        mouseDrag(compareView, grab.x, grab.y, -100, 0);
         // THEN the split follows the pointer
         fuzzyCompare(p.splitRatio, (compareView.width / 2 - 100) / compareView.width, 0.01);
         // AND the keyboard moves it too
         const before = p.splitRatio;
         handle.forceActiveFocus();
-        keyClick(Qt.Key_Right);
+        verify(TestEnv.key(handle, Qt.Key_Right, Qt.NoModifier));
         fuzzyCompare(p.splitRatio, before + 0.01, 0.0001);
-        keyClick(Qt.Key_Left, Qt.ShiftModifier);
+        TestEnv.key(handle, Qt.Key_Left, Qt.ShiftModifier);
         fuzzyCompare(p.splitRatio, before - 0.09, 0.0001);
     }
 

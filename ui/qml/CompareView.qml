@@ -169,6 +169,8 @@ Item {
         height: root.height
         visible: root.mode === PreviewController.Split && root.preview.hasSource
         activeFocusOnTab: true
+        // While focused, the arrows move the divider instead of stepping frames.
+        Keys.onShortcutOverride: event => event.accepted = (event.key === Qt.Key_Left || event.key === Qt.Key_Right)
         Keys.onLeftPressed: event => {
             root.preview.splitRatio -= event.modifiers & Qt.ShiftModifier ? 0.1 : 0.01;
         }

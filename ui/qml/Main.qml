@@ -445,6 +445,7 @@ ApplicationWindow {
     ExportDialog {
         id: exportDialog
 
+        objectName: "exportDialog"
         anchors.centerIn: parent
         preview: window.preview
         queue: window.exportQueue
@@ -455,6 +456,7 @@ ApplicationWindow {
     SettingsPage {
         id: settingsPage
 
+        objectName: "settingsPage"
         anchors.centerIn: parent
         settings: window.settings
     }

@@ -51,13 +51,14 @@ Pane {
                     Image {
                         required property int index
 
+                        objectName: "thumbnail"
                         width: track.width / Math.max(1, Math.floor(track.width / 90))
                         height: track.height - 2
                         fillMode: Image.PreserveAspectCrop
                         asynchronous: true
                         cache: true
                         sourceSize.height: 64
-                        source: "image://thumbnails/" + Math.round((index + 0.5) / Math.max(1, Math.floor(track.width / 90)) * root.lastFrame) + "?" + encodeURIComponent(root.preview.sourcePath)
+                        source: "image://thumbnails/" + Math.min(root.lastFrame, Math.round((index + 0.5) / Math.max(1, Math.floor(track.width / 90)) * root.lastFrame)) + "?" + encodeURIComponent(root.preview.sourcePath)
                         opacity: 0.75
                     }
                 }
@@ -115,7 +116,7 @@ Pane {
             spacing: 4
 
             ToolButton {
-                text: "⏮"
+                text: "|◀"
                 enabled: root.preview.hasSource
                 onClicked: root.preview.step(-1)
                 ToolTip.visible: hovered
@@ -124,7 +125,7 @@ Pane {
 
             ToolButton {
                 objectName: "playButton"
-                text: root.preview.playing ? "⏸" : "▶"
+                text: root.preview.playing ? "❚❚" : "▶"
                 enabled: root.preview.hasSource
                 onClicked: root.preview.togglePlay()
                 ToolTip.visible: hovered
@@ -132,7 +133,7 @@ Pane {
             }
 
             ToolButton {
-                text: "⏭"
+                text: "▶|"
                 enabled: root.preview.hasSource
                 onClicked: root.preview.step(1)
                 ToolTip.visible: hovered
