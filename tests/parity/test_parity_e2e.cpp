@@ -22,31 +22,93 @@ class TestParityE2e : public QObject {
 
 private Q_SLOTS:
     void streamMatchesReferenceOverThreeChunks();
+    void v1ProjectorMatchesReference();
 };
 
-void TestParityE2e::streamMatchesReferenceOverThreeChunks() {
-    torch::NoGradGuard noGrad;
-    // GIVEN the reduced model folder, its run settings and the reference inputs
-    const auto folder = parityDataDir() / "e2e_v11";
+namespace {
+
+// The golden's LQ recipe: [-1,1] then torch bicubic ×4 (README of the goldens). (N, 3, H, W).
+torch::Tensor goldenLq(const torch::Tensor& lr) {
+    auto x = lr.permute({0, 3, 1, 2}).to(torch::kFloat32) / 255.0 * 2.0 - 1.0;  // (N, 3, h, w)
+    return torch::nn::functional::interpolate(
+        x, torch::nn::functional::InterpolateFuncOptions()
+               .size(std::vector<int64_t>{lr.size(1) * 4, lr.size(2) * 4})
+               .mode(torch::kBicubic)
+               .align_corners(false));
+}
+
+FlashVsrOptions goldenOptions(const std::filesystem::path& folder) {
     std::ifstream jsonIn(folder / "flashvsr_config.json");
     const auto cfg = nlohmann::json::parse(jsonIn);
     FlashVsrOptions options;
     options.sparseRatio = cfg.at("sparse_ratio").get<double>();
     options.kvRatio = cfg.at("kv_ratio").get<double>();
     options.localRange = cfg.at("local_range").get<int64_t>();
-    auto model = FlashVsrModel::load(folder, options);
+    return options;
+}
+
+}  // namespace
+
+void TestParityE2e::v1ProjectorMatchesReference() {
+    torch::NoGradGuard noGrad;
+    // GIVEN the same weights presented as a v1 folder (the v1 code path: Buffer_LQ4x_Proj)
+    const auto source = parityDataDir() / "e2e_v11";
+    const auto folder = std::filesystem::temp_directory_path() / "fvs_h5a_e2e_v1";
+    std::filesystem::remove_all(folder);
+    std::filesystem::create_directories(folder);
+    for (const auto& entry : std::filesystem::directory_iterator(source)) {
+        if (entry.path().extension() != ".json" &&
+            entry.path().filename().string().rfind("chunk", 0) != 0) {
+            std::filesystem::copy_file(entry.path(), folder / entry.path().filename());
+        }
+    }
+    std::ifstream jsonIn(source / "flashvsr_config.json");
+    auto cfg = nlohmann::json::parse(jsonIn);
+    cfg["version"] = "v1";
+    cfg["lq_proj_class"] = "Buffer_LQ4x_Proj";
+    std::ofstream(folder / "flashvsr_config.json") << cfg.dump(2);
+    auto model = FlashVsrModel::load(folder, goldenOptions(source));
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    QCOMPARE(QString::fromStdString((*model)->options().version), QString("v1"));
+    auto io = loadGolden("e2e_v11/io.safetensors");
+    auto golden1 = loadGolden("e2e_v1.safetensors");
+    auto lq = goldenLq(golden(io, "input.lr_uint8"));
+    FlashVsrStream stream(*model);
+    QVERIFY(stream.configure(lq.size(2), lq.size(3)).ok());
+    stream.setNoise(golden(io, "input.noise").to(torch::kFloat32));
+    std::map<std::string, torch::Tensor> taps;
+    DitHooks hooks;
+    hooks.tap = [&](const std::string& name, const torch::Tensor& t) {
+        if (name.find(".z0") != std::string::npos) {
+            taps[name] = t.clone();
+        }
+    };
+    stream.setHooks(&hooks);
+    // WHEN the clip is streamed
+    stream.push(lq);
+    stream.finish();
+    // THEN the DiT latents of every chunk match the v1 reference
+    for (int k = 0; k < 3; ++k) {
+        const auto key = "chunk" + std::to_string(k) + ".z0";
+        const double e =
+            relErr(taps.at(key), golden(golden1, "output.z0.chunk" + std::to_string(k)));
+        qInfo("v1 chunk %d: z0 rel %.3g", k, e);
+        QVERIFY(e <= 1e-4);
+    }
+    std::filesystem::remove_all(folder);
+}
+
+void TestParityE2e::streamMatchesReferenceOverThreeChunks() {
+    torch::NoGradGuard noGrad;
+    // GIVEN the reduced model folder, its run settings and the reference inputs
+    const auto folder = parityDataDir() / "e2e_v11";
+    auto model = FlashVsrModel::load(folder, goldenOptions(folder));
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString((*model)->options().version), QString("v1.1"));
     auto io = loadGolden("e2e_v11/io.safetensors");
     const auto& lr = golden(io, "input.lr_uint8");  // (37, 32, 64, 3) uint8
     const int64_t n = lr.size(0);
-    // The golden's LQ recipe: [-1,1] then torch bicubic ×4 (README of the goldens).
-    auto x = lr.permute({0, 3, 1, 2}).to(torch::kFloat32) / 255.0 * 2.0 - 1.0;  // (N, 3, h, w)
-    auto lq = torch::nn::functional::interpolate(
-        x, torch::nn::functional::InterpolateFuncOptions()
-               .size(std::vector<int64_t>{lr.size(1) * 4, lr.size(2) * 4})
-               .mode(torch::kBicubic)
-               .align_corners(false));  // (N, 3, H, W)
+    auto lq = goldenLq(lr);  // (N, 3, H, W)
     FlashVsrStream stream(*model);
     QVERIFY(stream.configure(lq.size(2), lq.size(3)).ok());
     stream.setNoise(golden(io, "input.noise").to(torch::kFloat32));
