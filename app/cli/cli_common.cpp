@@ -232,6 +232,23 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
     app.add_option("--crop", o.crop, "crop before scaling: WxH+X+Y");
     app.add_flag("--overwrite", o.overwrite, "replace an existing output");
     app.add_option("--models", o.models, "FlashVSR model folder");
+    app.add_option("--model-version", o.modelVersion,
+                   "FlashVSR weights version (default: detected)")
+        ->check(CLI::IsMember({"v1", "v1.1"}));
+    app.add_option("--decoder", o.decoder, "tiny (TC decoder, default) or full (Wan 2.1 VAE)")
+        ->check(CLI::IsMember({"tiny", "full"}));
+    app.add_option("--sparse-ratio", o.sparseRatio, "sparse attention budget (default 2.0)")
+        ->check(CLI::Range(0.01, 16.0));
+    app.add_option("--kv-ratio", o.kvRatio, "KV-cache length in window groups (default 3.0)")
+        ->check(CLI::Range(1.0, 16.0));
+    app.add_option("--local-range", o.localRange, "local attention window in blocks (default 11)")
+        ->check(CLI::Range(1, 99));
+    app.add_option("--color-fix", o.colorFix, "adain (default), wavelet or none")
+        ->check(CLI::IsMember({"adain", "wavelet", "none"}));
+    app.add_option("--seed", o.seed, "noise seed (default 0)")->check(CLI::NonNegativeNumber);
+    app.add_option("--dtype", o.dtype, "bf16 or fp32 (default: bf16 on CUDA, fp32 on CPU)")
+        ->check(CLI::IsMember({"bf16", "fp32"}));
+    app.add_option("--device", o.device, "cuda, cuda:N or cpu (default: CUDA when available)");
     app.add_option("--progress", o.progress, "bar, json or none (default: bar on a terminal)")
         ->check(CLI::IsMember({"bar", "json", "none"}));
 }
@@ -240,6 +257,21 @@ core::Result<core::EngineSettings> engineSettingsOf(const JobOptions& o) {
     core::EngineSettings e;
     e.engine = o.engine;
     e.modelsDir = o.models;
+    e.modelVersion = o.modelVersion;
+    if (!o.decoder.empty())
+        e.decoder = o.decoder;
+    if (o.sparseRatio > 0)
+        e.sparseRatio = o.sparseRatio;
+    if (o.kvRatio > 0)
+        e.kvRatio = o.kvRatio;
+    if (o.localRange > 0)
+        e.localRange = o.localRange;
+    if (!o.colorFix.empty())
+        e.colorFix = o.colorFix;
+    if (o.seed >= 0)
+        e.seed = o.seed;
+    e.dtype = o.dtype;
+    e.device = o.device;
     e.scale.factor = o.scale > 0 ? o.scale : 4.0;
     if (o.scale != 0 && !(o.scale >= 1 && o.scale <= 8))
         return makeError(ErrorCode::InvalidArgument, "--scale must be between 1 and 8");

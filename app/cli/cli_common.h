@@ -75,6 +75,16 @@ struct JobOptions {
     std::string crop;  // WxH+X+Y
     bool overwrite = false;
     std::string models;
+    // FlashVSR model options (EngineSettings; empty/negative: the engine's defaults).
+    std::string modelVersion;  // v1 | v1.1
+    std::string decoder;       // tiny | full
+    double sparseRatio = -1;
+    double kvRatio = -1;
+    int localRange = -1;
+    std::string colorFix;  // adain | wavelet | none
+    long long seed = -1;
+    std::string dtype;     // bf16 | fp32
+    std::string device;    // cuda | cuda:N | cpu
     std::string progress;  // bar|json|none; empty: bar on a terminal, none otherwise
 };
 void addJobOptions(CLI::App& app, JobOptions& o);

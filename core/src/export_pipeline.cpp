@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 std::string segmentFileName(int64_t number) {
     char name[32];
-    std::snprintf(name, sizeof name, "segment_%06lld.mkv", static_cast<long long>(number));
+    std::snprintf(name, sizeof name, "segment_%06lld.nut", static_cast<long long>(number));
     return name;
 }
 
@@ -322,7 +322,8 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
             // A video-only file with the final timeline (pts relative to the range start), so the
             // join is a plain remux.
             o.output = req.workDir / segmentFileName(static_cast<int64_t>(segments.size()));
-            o.encode.container.clear();
+            o.encode.container =
+                "nut";  // keeps the source time base exactly (Matroska rounds to 1 ms)
             o.encode.overwrite = true;  // a stale segment of a killed run is replaced
             o.passthroughFrom.clear();
             o.metadata.clear();

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One device call on the GPU machine: build the `cuda` preset, run the official reference at full size
+# with random weights in the release formats (gpu_reference.py), run our engine on the same inputs and
+# noise (`flashvsr debug run`), compare, then upscale a clip end to end with `flashvsr upscale --engine
+# flashvsr`. Needs the reference checkout carried as .ref/FlashVSR and .gpu/ (packaging/gpu/build.sh).
+# Usage: tests/parity/tools/gpu_parity.sh OUTDIR [FRAMES]
+set -uo pipefail
+out=${1:?OUTDIR}; frames=${2:-61}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd); cd "$root"
+export PYTHONUNBUFFERED=1
+ref=/tmp/fvs-ref; ours=/tmp/fvs-ours; mkdir -p $ours
+step() { echo "== $(date -u +%H:%M:%S) $*"; }
+
+step build
+(time bash packaging/gpu/build.sh) >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
+export LD_LIBRARY_PATH=/opt/fvs-ffmpeg/lib:${LD_LIBRARY_PATH:-}
+fvs=build/cuda/app/flashvsr
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+
+step reference
+python3 tests/parity/tools/gpu_reference.py .ref/FlashVSR --out $ref --frames "$frames" \
+  --attention flex --save-fp16 >"$out/reference.log" 2>&1 || { tail -30 "$out/reference.log"; exit 1; }
+cp $ref/summary.json "$out/reference_summary.json"
+echo v1.1 >$ref/model/flashvsr_version.txt
+
+step "ours (bf16, CUDA)"
+opts=version=v1.1,dtype=bf16,device=cuda,sparse_ratio=2.0,kv_ratio=3.0,local_range=11
+/usr/bin/time -v $fvs debug run --models $ref/model --frames $ref/inputs.safetensors \
+  --noise $ref/inputs.safetensors --options $opts --out $ours/out.safetensors \
+  >"$out/ours.log" 2>&1; rc=$?; tail -25 "$out/ours.log"
+if [[ $rc == 0 ]]; then
+  step compare
+  python3 tests/parity/tools/compare_outputs.py $ref/output.safetensors:output.frames_fp16 \
+    $ours/out.safetensors:output.frames --json "$out/compare.json" | tail -5
+  step "ours again (repeatability)"
+  $fvs debug run --models $ref/model --frames $ref/inputs.safetensors --noise $ref/inputs.safetensors \
+    --options $opts --out $ours/out2.safetensors >"$out/ours2.log" 2>&1 &&
+    python3 tests/parity/tools/compare_outputs.py $ours/out.safetensors:output.frames \
+      $ours/out2.safetensors:output.frames --json "$out/repeat.json" | tail -3
+fi
+
+step "upscale end to end"
+ff=/opt/fvs-ffmpeg/bin/ffmpeg
+$ff -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=352x192:rate=24 -f lavfi \
+  -i sine=frequency=440:sample_rate=48000 -frames:v 100 -t 4.1667 -c:v ffv1 -c:a flac /tmp/clip.mkv
+/usr/bin/time -v $fvs upscale /tmp/clip.mkv --engine flashvsr --models $ref/model --codec hevc_nvenc \
+  -o /tmp/clip.flashvsr-x4.mkv --overwrite --progress json >"$out/upscale.log" 2>&1; echo "upscale rc=$?"
+tail -4 "$out/upscale.log" | cut -c1-300
+grep -E "Maximum resident|Elapsed" "$out/upscale.log"
+$fvs probe /tmp/clip.mkv >"$out/probe_in.json" 2>&1
+$fvs probe /tmp/clip.flashvsr-x4.mkv >"$out/probe_out.json" 2>&1
+python3 - "$out" <<'PY'
+import json, sys
+o = sys.argv[1]
+for n in ("probe_in", "probe_out"):
+    try:
+        j = json.load(open(f"{o}/{n}.json"))
+        print(n, {k: j.get("video", {}).get(k) for k in ("width", "height", "frame_count", "duration_us", "codec")})
+    except Exception as e:
+        print(n, "unreadable:", e)
+PY
+step done
