@@ -1,7 +1,5 @@
 #include "engine_factory.h"
 
-#include <sstream>
-
 #include "fvs/core/resample_processor.h"
 
 #ifdef FVS_HAVE_TORCH
@@ -10,26 +8,6 @@
 #endif
 
 namespace fvs::app {
-
-namespace {
-
-#ifdef FVS_HAVE_TORCH
-// The weights error must let the user act: which files, where we looked, what to use instead.
-core::Error missingWeights(const core::EngineSettings& settings, const std::string& cause) {
-    std::ostringstream msg;
-    msg << "FlashVSR weights not found: " << cause << "\n"
-        << "  needed: diffusion_pytorch_model_streaming_dmd.safetensors, LQ_proj_in.ckpt, "
-           "TCDecoder.ckpt (and Wan2.1_VAE.pth for --decoder full)\n"
-        << "  searched:";
-    for (const auto& folder : gpu::modelSearchPaths(settings.modelsDir))
-        msg << "\n    " << folder.string();
-    msg << "\n  put the files in one of these folders, pass --models DIR or set FLASHVSR_MODELS;"
-           " or use --engine lanczos (CPU, no weights needed)";
-    return core::makeError(core::ErrorCode::ModelError, msg.str());
-}
-#endif
-
-}  // namespace
 
 std::vector<std::string> availableEngines() {
     std::vector<std::string> engines{"lanczos", "bicubic"};
@@ -51,9 +29,11 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
     }
     if (settings.engine == "flashvsr") {
 #ifdef FVS_HAVE_TORCH
+        // findModelFolder's error names the files needed, the folders searched and --engine
+        // lanczos.
         auto folder = gpu::findModelFolder(settings.modelsDir);
         if (!folder)
-            return missingWeights(settings, folder.error().message);
+            return folder.error();
         return gpu::createFlashVsrProcessor(settings);
 #else
         return core::makeError(core::ErrorCode::ModelError,

@@ -2,6 +2,8 @@
 // markers. The expected keys are the release layout of flashvsr-spec.md §1.3–1.6.
 #include "fvs/gpu/model_files.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -18,7 +20,7 @@ namespace {
 using Shape = std::vector<int64_t>;
 using KeyTable = std::map<std::string, Shape>;
 
-KeyTable ditKeys() {
+KeyTable ditKeysWithLayers(int layers) {
     KeyTable t;
     const int64_t d = 1536;
     t["patch_embedding.weight"] = {d, 16, 1, 2, 2};
@@ -36,7 +38,7 @@ KeyTable ditKeys() {
     t["head.head.weight"] = {64, d};
     t["head.head.bias"] = {64};
     t["head.modulation"] = {1, 2, d};
-    for (int i = 0; i < 30; ++i) {
+    for (int i = 0; i < layers; ++i) {
         const std::string b = "blocks." + std::to_string(i) + ".";
         for (const char* attn : {"self_attn.", "cross_attn."}) {
             for (const char* proj : {"q", "k", "v", "o"}) {
@@ -55,6 +57,10 @@ KeyTable ditKeys() {
         t[b + "modulation"] = {1, 6, d};
     }
     return t;
+}
+
+KeyTable ditKeys() {
+    return ditKeysWithLayers(30);
 }
 
 KeyTable lqProjKeys() {
@@ -215,8 +221,11 @@ struct FileCheck {
 };
 
 // Fills status.valid/detail; returns the problems found.
+// `reducedModel`: the folder holds a reduced test model (flashvsr_config.json, see docs/models.md):
+// key names are checked, shapes are left to the engine's strict load, which derives the
+// configuration from them.
 std::vector<std::string> checkFile(const std::filesystem::path& path, const FileCheck& check,
-                                   ModelFileStatus& status) {
+                                   ModelFileStatus& status, bool reducedModel) {
     std::map<std::string, Shape> found;
     std::set<std::string> dtypes;
     if (check.format == FileCheck::Format::SafeTensors) {
@@ -239,7 +248,11 @@ std::vector<std::string> checkFile(const std::filesystem::path& path, const File
         }
     }
     std::vector<std::string> issues;
-    if (check.format == FileCheck::Format::SingleTensor) {
+    if (check.format == FileCheck::Format::SingleTensor && reducedModel) {
+        if (found.size() != 1 || !found.count("") || found.at("").size() != 3 ||
+            found.at("")[0] != 1)
+            issues.push_back("expected a single prompt tensor (1, L, text_dim)");
+    } else if (check.format == FileCheck::Format::SingleTensor) {
         const Shape want = {1, 512, 4096};
         if (found.size() != 1 || !found.count(""))
             issues.push_back("expected a single tensor (1, 512, 4096), found a dict of " +
@@ -248,7 +261,20 @@ std::vector<std::string> checkFile(const std::filesystem::path& path, const File
             issues.push_back("the prompt tensor is " + shapeString(found.at("")) +
                              ", expected (1, 512, 4096)");
     } else {
-        issues = compareKeys(found, check.keys(), check.allowExtra);
+        KeyTable want = check.keys();
+        if (reducedModel) {
+            if (check.format == FileCheck::Format::SafeTensors) {
+                std::set<std::string> blocks;
+                for (const auto& [key, shape] : found)
+                    if (key.rfind("blocks.", 0) == 0)
+                        blocks.insert(key.substr(0, key.find('.', 7)));
+                want = ditKeysWithLayers(static_cast<int>(blocks.size()));
+            }
+            for (auto& [key, shape] : want)
+                if (auto it = found.find(key); it != found.end())
+                    shape = it->second;
+        }
+        issues = compareKeys(found, want, check.allowExtra);
     }
     std::string types;
     for (const auto& d : dtypes) {
@@ -309,6 +335,14 @@ std::vector<VersionMarker> versionMarkers(const std::filesystem::path& folder,
                                           std::vector<std::string>& problems) {
     std::vector<VersionMarker> markers;
     std::error_code ec;
+    if (std::ifstream in(folder / kReducedConfigFile); in) {
+        const auto config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        if (config.is_object() && config.contains("version") && config["version"].is_string()) {
+            const std::string v = versionIn(config["version"].get<std::string>());
+            if (!v.empty())
+                markers.push_back({v, kReducedConfigFile});
+        }
+    }
     if (std::ifstream in(folder / kVersionFile); in) {
         std::string line, content;
         while (std::getline(in, line) && content.empty())
@@ -390,6 +424,7 @@ ModelFolderReport checkModelFolder(const std::filesystem::path& folder) {
             report.files.push_back({check.name, false, check.required, "missing"});
         return report;
     }
+    const bool reducedModel = std::filesystem::is_regular_file(folder / kReducedConfigFile, ec);
     bool requiredOk = true;
     bool vaeOk = false;
     for (const auto& check : fileChecks()) {
@@ -404,7 +439,7 @@ ModelFolderReport checkModelFolder(const std::filesystem::path& folder) {
                 report.problems.push_back(std::string(check.name) + " is missing");
         } else {
             status.sizeBytes = std::filesystem::file_size(path, ec);
-            auto issues = checkFile(path, check, status);
+            auto issues = checkFile(path, check, status, reducedModel);
             if (!check.required)
                 for (auto& issue : issues)
                     issue += " (needed only for --decoder full)";

@@ -169,6 +169,31 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(path("clip.flashvsr-x4.mp4")));
     }
 
+    void flashvsrEngineWithReducedModelIsFrameExact() {
+#ifdef FVS_HAVE_TORCH
+        // GIVEN the reduced model folder of the parity goldens (release file formats, tiny widths)
+        const QString models = QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11");
+        Run check = flashvsr({"models", "check", models});
+        QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
+        // WHEN the 64x48 clip of 30 frames is upscaled x4 with FlashVSR on the CPU
+        const QString out = path("flashvsr-engine.mp4");
+        Run r = flashvsr({"upscale", m_clip, "-o", out, "--engine", "flashvsr", "--models", models,
+                          "--preset", "ultrafast", "--progress", "none"},
+                         QProcessEnvironment::systemEnvironment(), 600000);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        // THEN every input frame comes out once at its timestamp, 256x192 (192 is no multiple of
+        // 128: padded for the model and cropped back, never centre-cropped away)
+        auto a = decodeClip(m_clip.toStdString());
+        auto b = decodeClip(out.toStdString());
+        QVERIFY(a && b);
+        QCOMPARE(b->ptsUs, a->ptsUs);
+        QCOMPARE(b->width, 256);
+        QCOMPARE(b->height, 192);
+#else
+        QSKIP("built without LibTorch");
+#endif
+    }
+
     void badInputs_data() {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<int>("expected");

@@ -39,13 +39,17 @@ if [[ $rc == 0 ]]; then
       $ours/out2.safetensors:output.frames --json "$out/repeat.json" | tail -3
 fi
 
+step "models check"
+$fvs models check $ref/model >"$out/models_check.txt" 2>&1; echo "models check rc=$?"
+head -12 "$out/models_check.txt"
+
 step "upscale end to end"
 ff=/opt/fvs-ffmpeg/bin/ffmpeg
 $ff -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=352x192:rate=24 -f lavfi \
   -i sine=frequency=440:sample_rate=48000 -frames:v 100 -t 4.1667 -c:v ffv1 -c:a flac /tmp/clip.mkv
 /usr/bin/time -v $fvs upscale /tmp/clip.mkv --engine flashvsr --models $ref/model --codec hevc_nvenc \
   -o /tmp/clip.flashvsr-x4.mkv --overwrite --progress json >"$out/upscale.log" 2>&1; echo "upscale rc=$?"
-tail -4 "$out/upscale.log" | cut -c1-300
+grep -v '^{' "$out/upscale.log" | head -20 | cut -c1-400; grep '^{' "$out/upscale.log" | tail -2 | cut -c1-400
 grep -E "Maximum resident|Elapsed" "$out/upscale.log"
 $fvs probe /tmp/clip.mkv >"$out/probe_in.json" 2>&1
 $fvs probe /tmp/clip.flashvsr-x4.mkv >"$out/probe_out.json" 2>&1
@@ -60,3 +64,6 @@ for n in ("probe_in", "probe_out"):
         print(n, "unreadable:", e)
 PY
 step done
+# The device tool brings back at most 8 files: keep the summaries, pack the logs.
+(cd "$out" && tar czf logs.tgz ./*.log ./*.txt ./probe_*.json ./repeat.json 2>/dev/null &&
+  rm -f ./*.log ./*.txt ./probe_*.json ./repeat.json)

@@ -20,6 +20,9 @@ inline constexpr const char* kVaeFile = "Wan2.1_VAE.pth";
 inline constexpr const char* kPromptFile = "posi_prompt.pth";
 // Optional marker we document: one line, "v1" or "v1.1".
 inline constexpr const char* kVersionFile = "flashvsr_version.txt";
+// Present only in reduced test models (tests/data/parity): hyper-parameters that weight shapes do
+// not give (num_heads, version). Shapes are then checked by the engine's strict load only.
+inline constexpr const char* kReducedConfigFile = "flashvsr_config.json";
 
 struct ModelFileStatus {
     std::string name;  // e.g. "LQ_proj_in.ckpt"
