@@ -7,9 +7,13 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#ifdef FVS_HAVE_TORCH
 #include "fvs/gpu/flashvsr_debug.h"
+#endif
 
 namespace fvs::cli {
+
+#ifdef FVS_HAVE_TORCH
 namespace {
 
 constexpr const char* kUsage =
@@ -70,4 +74,13 @@ int runDebug(int argc, char** argv) {
     return 0;
 }
 
+#else
+
+int runDebug(int, char**) {
+    std::cerr << "flashvsr: error: this flashvsr is built without LibTorch: the FlashVSR "
+                 "engine and its model tools are not available\n";
+    return exitCodeFor(core::ErrorCode::ModelError);
+}
+
+#endif
 }  // namespace fvs::cli

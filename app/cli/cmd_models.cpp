@@ -8,10 +8,14 @@
 #include "commands.h"
 
 #ifdef FVS_HAVE_TORCH
+#ifdef FVS_HAVE_TORCH
 #include "fvs/gpu/model_files.h"
+#endif
 #endif
 
 namespace fvs::cli {
+
+#ifdef FVS_HAVE_TORCH
 
 #ifdef FVS_HAVE_TORCH
 namespace {
@@ -109,4 +113,13 @@ int runModels(int argc, char** argv) {
 #endif
 }
 
+#else
+
+int runModels(int, char**) {
+    std::cerr << "flashvsr: error: this flashvsr is built without LibTorch: the FlashVSR "
+                 "engine and its model tools are not available\n";
+    return exitCodeFor(core::ErrorCode::ModelError);
+}
+
+#endif
 }  // namespace fvs::cli
