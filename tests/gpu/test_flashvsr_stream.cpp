@@ -176,7 +176,7 @@ void TestFlashVsrStream::cancellationStopsBetweenChunks() {
 
 void TestFlashVsrStream::badInputsGiveClearErrors() {
     // GIVEN a folder without weights
-    const auto empty = std::filesystem::temp_directory_path() / "fvs_h5a_no_weights";
+    const auto empty = std::filesystem::temp_directory_path() / "fvs_stream_no_weights";
     std::filesystem::create_directories(empty);
     FlashVsrOptions options;
     options.version = "v1.1";

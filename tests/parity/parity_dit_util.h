@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the DiT/e2e parity tests (h5a): golden loading, parameter copy, error metrics.
+// Helpers shared by the DiT/e2e parity tests: golden loading, parameter copy, error metrics.
 
 #include <cstdlib>
 #include <filesystem>

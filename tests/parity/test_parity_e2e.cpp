@@ -53,7 +53,7 @@ void TestParityE2e::v1ProjectorMatchesReference() {
     torch::NoGradGuard noGrad;
     // GIVEN the same weights presented as a v1 folder (the v1 code path: Buffer_LQ4x_Proj)
     const auto source = parityDataDir() / "e2e_v11";
-    const auto folder = std::filesystem::temp_directory_path() / "fvs_h5a_e2e_v1";
+    const auto folder = std::filesystem::temp_directory_path() / "fvs_parity_e2e_v1";
     std::filesystem::remove_all(folder);
     std::filesystem::create_directories(folder);
     for (const auto& entry : std::filesystem::directory_iterator(source)) {
