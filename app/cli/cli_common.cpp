@@ -294,6 +294,26 @@ core::Result<core::EngineSettings> engineSettingsOf(const JobOptions& o) {
     return e;
 }
 
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o) {
+    auto engine = engineSettingsOf(o);
+    if (!engine)
+        return engine.error();
+    auto encode = encodeSettingsOf(o);
+    if (!encode)
+        return encode.error();
+    auto trim = trimOf(o);
+    if (!trim)
+        return trim.error();
+    auto crop = cropOf(o);
+    if (!crop)
+        return crop.error();
+    auto inputs = collectInputs(o.inputs);
+    if (!inputs)
+        return inputs.error();
+    return ParsedJobOptions{std::move(engine).value(), std::move(encode).value(), trim.value(),
+                            crop.value(), std::move(inputs).value()};
+}
+
 core::Result<core::EncodeSettings> encodeSettingsOf(const JobOptions& o) {
     core::EncodeSettings s;
     s.codec = o.codec;

@@ -96,6 +96,16 @@ core::Result<core::TrimRange> trimOf(const JobOptions& o);
 core::Result<core::CropRect> cropOf(const JobOptions& o);
 ProgressMode progressModeOf(const JobOptions& o);
 
+// Everything `upscale` and `queue add` derive from JobOptions, or the first usage/input error.
+struct ParsedJobOptions {
+    core::EngineSettings engine;
+    core::EncodeSettings encode;
+    core::TrimRange trim;
+    core::CropRect crop;
+    std::vector<std::filesystem::path> inputs;
+};
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o);
+
 // Files as given, folders expanded to the video files they hold (sorted, not recursive).
 core::Result<std::vector<std::filesystem::path>> collectInputs(
     const std::vector<std::string>& args);

@@ -16,33 +16,22 @@ using core::JobQueue;
 namespace {
 
 int addJobs(JobQueue& queue, const JobOptions& o, int segmentFrames) {
-    auto engine = engineSettingsOf(o);
-    if (!engine)
-        return reportError(engine.error());
-    auto encode = encodeSettingsOf(o);
-    if (!encode)
-        return reportError(encode.error());
-    auto trim = trimOf(o);
-    if (!trim)
-        return reportError(trim.error());
-    auto crop = cropOf(o);
-    if (!crop)
-        return reportError(crop.error());
-    auto inputs = collectInputs(o.inputs);
-    if (!inputs)
-        return reportError(inputs.error());
-    const int count = static_cast<int>(inputs->size());
-    for (const auto& input : inputs.value()) {
-        auto output = outputPathFor(o, engine.value(), input, count);
+    auto parsed = parseJobOptions(o);
+    if (!parsed)
+        return reportError(parsed.error());
+    const auto& [engine, encode, trim, crop, inputs] = parsed.value();
+    const int count = static_cast<int>(inputs.size());
+    for (const auto& input : inputs) {
+        auto output = outputPathFor(o, engine, input, count);
         if (!output)
             return reportError(output.error());
         core::Job job;
         job.input = fs::absolute(input).string();
         job.output = fs::absolute(output.value()).string();
-        job.engine = engine.value();
-        job.encode = encode.value();
-        job.trim = trim.value();
-        job.crop = crop.value();
+        job.engine = engine;
+        job.encode = encode;
+        job.trim = trim;
+        job.crop = crop;
         job.segmentFrames = segmentFrames;
         auto id = queue.add(job);
         if (!id)

@@ -20,22 +20,11 @@ int runUpscale(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
-    auto engine = engineSettingsOf(o);
-    if (!engine)
-        return reportError(engine.error());
-    auto encode = encodeSettingsOf(o);
-    if (!encode)
-        return reportError(encode.error());
-    auto trim = trimOf(o);
-    if (!trim)
-        return reportError(trim.error());
-    auto crop = cropOf(o);
-    if (!crop)
-        return reportError(crop.error());
-    auto inputs = collectInputs(o.inputs);
-    if (!inputs)
-        return reportError(inputs.error());
-    const int count = static_cast<int>(inputs->size());
+    auto parsed = parseJobOptions(o);
+    if (!parsed)
+        return reportError(parsed.error());
+    const auto& [engine, encode, trim, crop, inputs] = parsed.value();
+    const int count = static_cast<int>(inputs.size());
     if (!o.output.empty() && count > 1)
         return reportError(
             core::makeError(core::ErrorCode::InvalidArgument, "-o names one output but there are " +
@@ -48,7 +37,7 @@ int runUpscale(int argc, char** argv) {
                                                "--output-dir is not a folder: " + o.outputDir));
     }
     // Fail fast, before touching any input, when the engine (or its weights) is unavailable.
-    auto probeEngine = app::createEngine(engine.value());
+    auto probeEngine = app::createEngine(engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
 
@@ -56,13 +45,13 @@ int runUpscale(int argc, char** argv) {
     int failures = 0;
     int lastCode = kExitOk;
     for (int i = 0; i < count && !stop.stop_requested(); ++i) {
-        const fs::path& input = (*inputs)[i];
-        auto output = outputPathFor(o, engine.value(), input, count);
+        const fs::path& input = inputs[i];
+        auto output = outputPathFor(o, engine, input, count);
         if (!output)
             return reportError(output.error());
         printer.start(input.string(), output->string(), i, count);
 
-        auto processor = i == 0 ? std::move(probeEngine) : app::createEngine(engine.value());
+        auto processor = i == 0 ? std::move(probeEngine) : app::createEngine(engine);
         core::Result<core::ExportSummary> result = core::makeError(core::ErrorCode::Internal, "");
         if (!processor) {
             result = processor.error();
@@ -70,9 +59,9 @@ int runUpscale(int argc, char** argv) {
             core::ExportRequest req;
             req.input = input;
             req.output = output.value();
-            req.encode = encode.value();
-            req.trim = trim.value();
-            req.crop = crop.value();
+            req.encode = encode;
+            req.trim = trim;
+            req.crop = crop;
             req.onProgress = [&](const core::ExportProgress& p) { printer.update(p); };
             req.onWarning = [&](const std::string& w) { printer.warning(w); };
             core::ExportPipeline pipeline(req);
