@@ -33,6 +33,7 @@ Frame Frame::ref() const {
     Frame out;
     out.index = index;
     out.ptsUs = ptsUs;
+    out.device = device;  // shared, read-only
     if (av) {
         out.av = makeFrame();
         if (av_frame_ref(out.av.get(), av.get()) < 0) out.av.reset();

@@ -55,6 +55,16 @@ public:
     virtual int latencyFrames() const = 0;
     // Frames of warm-up context a temporal engine needs before a resume or seek point (0: none).
     virtual int warmupFrames() const { return 0; }
+
+    // Cooperative cancellation. The one call that may come from another thread: a push() or
+    // finish() running or started later returns ErrorCode::Cancelled soon after (an engine checks
+    // between its steps). reset() re-arms the processor. Default: nothing to interrupt.
+    virtual void requestStop() {}
+
+    // Preview on a GPU display: with `on`, pull() returns frames whose pixels stay in device memory
+    // (Frame::device set, Frame::av null). Returns whether the processor will do so; engines without
+    // device frames return false and keep returning host frames.
+    virtual bool enableDeviceOutput(bool on) { return !on; }
 };
 
 }  // namespace fvs::core
