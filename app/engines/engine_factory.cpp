@@ -18,7 +18,7 @@ std::vector<std::string> availableEngines() {
 }
 
 core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
-    const core::EngineSettings& settings) {
+    const core::EngineSettings& settings, const core::EngineLoadObserver& observer) {
     if (settings.engine == "lanczos" || settings.engine == "bicubic") {
         core::ResampleOptions options;
         options.kernel = settings.engine == "lanczos" ? core::ResampleKernel::Lanczos3
@@ -34,7 +34,7 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
         auto folder = gpu::findModelFolder(settings.modelsDir);
         if (!folder)
             return folder.error();
-        return gpu::createFlashVsrProcessor(settings);
+        return gpu::createFlashVsrProcessor(settings, observer);
 #else
         return core::makeError(core::ErrorCode::ModelError,
                                "the FlashVSR engine is not built into this flashvsr (built without "

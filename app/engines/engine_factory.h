@@ -14,6 +14,8 @@ namespace fvs::app {
 // Engines compiled into this build ("flashvsr" only when built with LibTorch).
 std::vector<std::string> availableEngines();
 
-core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(const core::EngineSettings& settings);
+// `observer` sees the model loading (FlashVSR) and can cancel it; the other engines load nothing.
+core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
+    const core::EngineSettings& settings, const core::EngineLoadObserver& observer = {});
 
 }  // namespace fvs::app

@@ -34,15 +34,29 @@ std::string detectVersion(const std::filesystem::path& folder) {
     return checkModelFolder(folder).version;
 }
 
-ReadOptions readOptions(const std::string& file, const FlashVsrModel::Progress& progress) {
+// Thrown from a progress report to end a load the caller no longer wants.
+struct LoadCancelled : std::runtime_error {
+    LoadCancelled() : std::runtime_error("model loading cancelled") {}
+};
+
+ReadOptions readOptions(const std::string& file, const FlashVsrModel::Progress& progress,
+                        const std::stop_token& stop, bool* cancelled) {
     ReadOptions r;
     r.memoryMap = true;
-    if (progress) {
-        r.onProgress = [progress, file](int64_t done, int64_t total) {
+    r.onProgress = [progress, file, stop, cancelled](int64_t done, int64_t total) {
+        if (stop.stop_requested()) {
+            *cancelled = true;  // readers may turn the exception into an error: remember it here
+            throw LoadCancelled();
+        }
+        if (progress) {
             progress(file, done, total);
-        };
-    }
+        }
+    };
     return r;
+}
+
+core::Error cancelledError() {
+    return core::makeError(core::ErrorCode::Cancelled, "model loading cancelled");
 }
 
 int64_t bytesOf(const torch::nn::Module& m) {
@@ -56,8 +70,13 @@ int64_t bytesOf(const torch::nn::Module& m) {
 }  // namespace
 
 core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
-    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress) {
+    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress,
+    std::stop_token stop) {
     torch::NoGradGuard noGrad;
+    bool cancelled = false;
+    auto readOptions = [&](const std::string& file) {
+        return fvs::gpu::readOptions(file, progress, stop, &cancelled);
+    };
     if (!std::filesystem::is_directory(folder)) {
         return core::makeError(core::ErrorCode::NotFound,
                                "model folder '" + folder.string() + "' does not exist");
@@ -78,7 +97,10 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
     }
     try {
         // DiT: config from the shapes, strict load, constants from the prompt.
-        auto ditFile = readSafeTensors(folder / kDitFile, readOptions(kDitFile, progress));
+        auto ditFile = readSafeTensors(folder / kDitFile, readOptions(kDitFile));
+        if (cancelled || stop.stop_requested()) {
+            return cancelledError();
+        }
         if (!ditFile) {
             return ditFile.error();
         }
@@ -92,7 +114,10 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
             return st.error();
         }
         ditFile = TensorMap{};  // release the mapping
-        auto prompt = readTorchArchive(folder / kPromptFile, readOptions(kPromptFile, progress));
+        auto prompt = readTorchArchive(folder / kPromptFile, readOptions(kPromptFile));
+        if (cancelled || stop.stop_requested()) {
+            return cancelledError();
+        }
         if (!prompt) {
             return prompt.error();
         }
@@ -102,7 +127,10 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
         }
         model->m_dit->initConstants(prompt->begin()->second);
 
-        auto lqFile = readTorchArchive(folder / kLqProjFile, readOptions(kLqProjFile, progress));
+        auto lqFile = readTorchArchive(folder / kLqProjFile, readOptions(kLqProjFile));
+        if (cancelled || stop.stop_requested()) {
+            return cancelledError();
+        }
         if (!lqFile) {
             return lqFile.error();
         }
@@ -116,7 +144,10 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
         model->m_lqProjector->to(options.device, options.dtype);
 
         const char* decoderFile = options.decoder == DecoderKind::Tiny ? kTcDecoderFile : kVaeFile;
-        auto decFile = readTorchArchive(folder / decoderFile, readOptions(decoderFile, progress));
+        auto decFile = readTorchArchive(folder / decoderFile, readOptions(decoderFile));
+        if (cancelled || stop.stop_requested()) {
+            return cancelledError();
+        }
         if (!decFile) {
             return decFile.error();
         }
@@ -138,17 +169,26 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
         model->m_parameterBytes = bytesOf(*model->m_dit) + bytesOf(*model->m_lqProjector) +
                                   (model->m_tcDecoder ? bytesOf(*model->m_tcDecoder) : 0) +
                                   (model->m_vaeDecoder ? bytesOf(*model->m_vaeDecoder) : 0);
+    } catch (const LoadCancelled&) {
+        return cancelledError();
     } catch (const c10::Error& e) {
+        if (cancelled) {
+            return cancelledError();
+        }
         return modelError("loading '" + folder.string() +
                           "' failed: " + e.what_without_backtrace());
     } catch (const std::exception& e) {
+        if (cancelled) {
+            return cancelledError();
+        }
         return modelError("loading '" + folder.string() + "' failed: " + e.what());
     }
     return model;
 }
 
 core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::acquire(
-    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress) {
+    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress,
+    std::stop_token stop) {
     using Key = std::tuple<std::string, std::string, int, int, std::string>;
     static std::mutex mutex;
     static std::map<Key, std::weak_ptr<FlashVsrModel>> loaded;
@@ -161,7 +201,7 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::acquire(
             return model;
         }
     }
-    auto model = load(folder, options, progress);
+    auto model = load(folder, options, progress, stop);
     if (model) {
         loaded[key] = *model;
     }

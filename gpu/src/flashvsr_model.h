@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include <torch/torch.h>
@@ -28,14 +29,17 @@ public:
 
     // Loads from `folder` for `options` (device, dtype, decoder, version). The version is taken
     // from the files (flashvsr_config.json or h3's checkModelFolder); an explicit options.version
-    // that contradicts it is refused (v1 code with v1.1 weights causes ghosting).
+    // that contradicts it is refused (v1 code with v1.1 weights causes ghosting). A stop request
+    // ends the load at the next progress report with ErrorCode::Cancelled.
     static core::Result<std::shared_ptr<FlashVsrModel>> load(const std::filesystem::path& folder,
                                                              const FlashVsrOptions& options,
-                                                             const Progress& progress = {});
+                                                             const Progress& progress = {},
+                                                             std::stop_token stop = {});
     // Same, but returns the already loaded model for the same folder/device/dtype/decoder.
     static core::Result<std::shared_ptr<FlashVsrModel>> acquire(const std::filesystem::path& folder,
                                                                 const FlashVsrOptions& options,
-                                                                const Progress& progress = {});
+                                                                const Progress& progress = {},
+                                                                std::stop_token stop = {});
 
     const FlashVsrOptions& options() const { return m_options; }  // version filled in
     const std::filesystem::path& folder() const { return m_folder; }

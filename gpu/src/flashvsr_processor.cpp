@@ -159,7 +159,7 @@ private:
 }  // namespace
 
 core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
-    const core::EngineSettings& settings) {
+    const core::EngineSettings& settings, const core::EngineLoadObserver& observer) {
     auto options = FlashVsrOptions::fromSettings(settings);
     if (!options) {
         return options.error();
@@ -168,7 +168,7 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
     if (!folder) {
         return folder.error();
     }
-    auto model = FlashVsrModel::acquire(folder->folder, *options);
+    auto model = FlashVsrModel::acquire(folder->folder, *options, observer.progress, observer.stop);
     if (!model) {
         return model.error();
     }

@@ -10,8 +10,9 @@
 namespace fvs::gpu {
 
 // Finds and loads the model (shared, loaded once per settings) and returns a streaming processor.
-// Missing weights: a ModelError naming the files needed and the folders searched.
+// Missing weights: a ModelError naming the files needed and the folders searched. `observer` gets
+// the loading progress and can cancel it (ErrorCode::Cancelled).
 core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
-    const core::EngineSettings& settings);
+    const core::EngineSettings& settings, const core::EngineLoadObserver& observer = {});
 
 }  // namespace fvs::gpu
