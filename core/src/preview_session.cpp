@@ -1,6 +1,7 @@
 #include "fvs/core/preview_session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -33,6 +34,19 @@ int64_t imageBytes(const RgbaImage& image) {
     return image.pixels ? static_cast<int64_t>(image.pixels->size()) : 0;
 }
 
+// What a cached pair holds in memory: host pixels and, for device frames, GPU memory.
+int64_t pairBytes(const PreviewFramePair& pair) {
+    int64_t bytes = imageBytes(pair.original) + imageBytes(pair.upscaled);
+    if (pair.upscaledDevice)
+        bytes +=
+            static_cast<int64_t>(pair.upscaledDevice->pitchBytes) * pair.upscaledDevice->height;
+    return bytes;
+}
+
+bool isCancelled(const Status& st) {
+    return !st && st.error().code == ErrorCode::Cancelled;
+}
+
 }  // namespace
 
 struct PreviewSession::Impl {
@@ -54,6 +68,16 @@ struct PreviewSession::Impl {
     int64_t nextRead = -1;  // index the source returns next (-1: unknown, seek first)
     bool engineFinished = false;
     std::map<int64_t, PreviewFramePair> pending;  // pushed to the engine, output not pulled yet
+
+    // Shared with the requesting threads: what the running work covers, so a request it cannot
+    // serve stops the engine (requestStop) instead of waiting for the end of an engine step.
+    std::mutex workMutex;
+    FrameProcessor* stoppable = nullptr;  // the engine, once made; it lives until the thread ends
+    bool busy = false;                    // serving a request with the engine
+    int64_t busyFrom = 0;                 // frames [busyFrom, busyTo] are what the work can serve
+    int64_t busyTo = -1;
+    bool stopRequested = false;  // requestStop() was called: reset() before the next use
+    std::atomic<bool> deviceFrames{false};
 
     // Shared with other threads.
     mutable std::mutex cacheMutex;
@@ -82,15 +106,14 @@ struct PreviewSession::Impl {
         std::vector<int64_t> evicted;
         {
             std::lock_guard lock(cacheMutex);
-            cacheBytes += imageBytes(pair.original) + imageBytes(pair.upscaled);
+            cacheBytes += pairBytes(pair);
             cache[pair.index] = std::move(pair);
             // Evict what is farthest from the playhead first.
             while (cacheBytes > options.cacheBytes && cache.size() > 1) {
                 auto first = cache.begin();
                 auto last = std::prev(cache.end());
                 auto victim = (around - first->first >= last->first - around) ? first : last;
-                cacheBytes -=
-                    imageBytes(victim->second.original) + imageBytes(victim->second.upscaled);
+                cacheBytes -= pairBytes(victim->second);
                 evicted.push_back(victim->first);
                 cache.erase(victim);
             }
@@ -117,6 +140,12 @@ struct PreviewSession::Impl {
         }
         engine = std::move(made.value());
         plan = configured.value();
+        if (options.deviceFrames)
+            deviceFrames = engine->enableDeviceOutput(true);
+        {
+            std::lock_guard lock(workMutex);
+            stoppable = engine.get();
+        }
         if (listener.onEngineReady)
             listener.onEngineReady(plan);
     }
@@ -149,7 +178,7 @@ struct PreviewSession::Impl {
         auto rgba = toRgba(rgbaConverter, frame, color);
         if (!rgba)
             return rgba.error();
-        publish(PreviewFramePair{frame.index, frame.ptsUs, std::move(rgba.value()), {}});
+        publish(PreviewFramePair{frame.index, frame.ptsUs, std::move(rgba.value()), {}, {}});
         return {};
     }
 
@@ -160,10 +189,14 @@ struct PreviewSession::Impl {
                 continue;  // an output of a frame pushed before a reset
             PreviewFramePair pair = std::move(it->second);
             pending.erase(it);
-            auto rgba = toRgba(rgbaConverter, *out, color);
-            if (!rgba)
-                return rgba.error();
-            pair.upscaled = std::move(rgba.value());
+            if (out->onDevice()) {
+                pair.upscaledDevice = out->device;  // stays on the GPU: the display maps it
+            } else {
+                auto rgba = toRgba(rgbaConverter, *out, color);
+                if (!rgba)
+                    return rgba.error();
+                pair.upscaled = std::move(rgba.value());
+            }
             if (pair.index == target)
                 publish(pair);
             const int64_t index = pair.index;
@@ -193,7 +226,7 @@ struct PreviewSession::Impl {
 
         // Continue the running stream when the gap is already inside it (playback); otherwise
         // restart a stream `warmupFrames` before the first missing frame (seek).
-        const int64_t streamFrom = pending.empty() ? nextRead : pending.begin()->first;
+        int64_t streamFrom = pending.empty() ? nextRead : pending.begin()->first;
         const bool continuing =
             !engineFinished && nextRead >= 0 && first >= streamFrom && first <= nextRead;
         if (!continuing) {
@@ -204,7 +237,11 @@ struct PreviewSession::Impl {
             if (auto st = source->seekToFrame(start); !st)
                 return st;
             nextRead = start;
+            streamFrom = start;
         }
+        // A later request for a frame up to `warmupFrames` past the end continues this stream
+        // at least as cheaply as a restart would; anything else makes this work useless.
+        setBusy(streamFrom, end + std::max(1, engine->warmupFrames()));
         bool targetShown = cached(target).has_value();
         while (firstUncached(target, end) >= 0) {
             if (cancelled())
@@ -227,7 +264,7 @@ struct PreviewSession::Impl {
             auto rgba = toRgba(rgbaConverter, frame, color);
             if (!rgba)
                 return rgba.error();
-            PreviewFramePair pair{frame.index, frame.ptsUs, std::move(rgba.value()), {}};
+            PreviewFramePair pair{frame.index, frame.ptsUs, std::move(rgba.value()), {}, {}};
             if (frame.index == target && !targetShown) {
                 publish(pair);  // the source at once; the upscaled frame follows
                 targetShown = true;
@@ -245,6 +282,45 @@ struct PreviewSession::Impl {
         return {};
     }
 
+    void setBusy(int64_t from, int64_t to) {
+        std::lock_guard lock(workMutex);
+        busy = true;
+        busyFrom = from;
+        busyTo = to;
+    }
+
+    // The engine thread, before it uses the engine: a stop request left it cancelled; re-arm it
+    // and forget its stream (its state is unknown after a cancelled step).
+    void rearmIfStopped() {
+        std::lock_guard lock(workMutex);
+        busy = false;
+        if (!stopRequested)
+            return;
+        stopRequested = false;
+        engine->reset();
+        pending.clear();
+        engineFinished = true;  // the next request restarts the stream
+    }
+
+    // Any thread: a request for `index` arrived (or the session ends: index < 0).
+    void stopWorkThatCannotServe(int64_t index) {
+        std::lock_guard lock(workMutex);
+        if (!stoppable || !busy || stopRequested)
+            return;
+        if (index >= 0 && index >= busyFrom && index <= busyTo)
+            return;  // the running work leads there (playback): let it go on
+        stopRequested = true;
+        stoppable->requestStop();
+    }
+
+    void stopAll() {
+        std::lock_guard lock(workMutex);
+        if (!stoppable)
+            return;
+        stopRequested = true;
+        stoppable->requestStop();
+    }
+
     void run(std::stop_token stop) {
         makeEngineNow();
         while (!stop.stop_requested()) {
@@ -256,8 +332,15 @@ struct PreviewSession::Impl {
             auto cancelled = [&] {
                 return stop.stop_requested() || requests.generation() != generation;
             };
+            if (engine)
+                rearmIfStopped();
             Status st = engine ? serveUpscaled(target, cancelled) : serveOriginal(target);
-            if (!st) {
+            if (engine)
+                rearmIfStopped();
+            if (isCancelled(st)) {
+                // Stopped for a newer request or the end of the session: not an error.
+                nextRead = -1;
+            } else if (!st) {
                 nextRead = -1;  // the decoder/engine state is unknown after a failure
                 engineFinished = true;
                 if (listener.onError)
@@ -272,6 +355,7 @@ PreviewSession::PreviewSession() : m_impl(std::make_unique<Impl>()) {}
 PreviewSession::~PreviewSession() {
     if (m_impl->thread.joinable()) {
         m_impl->thread.request_stop();
+        m_impl->stopAll();  // a long engine step ends early instead of delaying the join
         m_impl->thread.join();
     }
 }
@@ -302,6 +386,11 @@ const StreamInfo& PreviewSession::info() const {
 
 void PreviewSession::requestFrame(int64_t index) {
     m_impl->requests.put(index);
+    m_impl->stopWorkThatCannotServe(std::clamp<int64_t>(index, 0, m_impl->lastIndex()));
+}
+
+bool PreviewSession::deviceFrames() const {
+    return m_impl->deviceFrames.load();
 }
 
 Mailbox<PreviewFramePair>& PreviewSession::frames() {

@@ -8,6 +8,10 @@
 // block on engine work; a new request cancels the work for the previous one at the next frame.
 // Listener callbacks run on the engine thread: they must only hand the news over (e.g. a queued
 // invokeMethod), never touch a GUI object directly.
+// A request that the running work cannot serve (a seek outside the stream being upscaled) and
+// the session's end call FrameProcessor::requestStop() from the requesting thread, so a long
+// engine step (a FlashVSR chunk) ends early; the engine thread reset()s the engine before it
+// uses it again.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "fvs/core/device_image.h"
 #include "fvs/core/frame_processor.h"
 #include "fvs/core/mailbox.h"
 #include "fvs/core/result.h"
@@ -37,6 +42,12 @@ struct PreviewFramePair {
     int64_t ptsUs = 0;
     RgbaImage original;
     RgbaImage upscaled;  // invalid while the engine has not produced this frame
+    // Set instead of `upscaled` when the engine produced the frame in GPU memory
+    // (PreviewOptions::deviceFrames): the display shows it through CUDA-OpenGL interop. Core never
+    // reads these pixels.
+    std::shared_ptr<const DeviceImage> upscaledDevice;
+
+    bool hasUpscaled() const { return upscaled.valid() || upscaledDevice != nullptr; }
 };
 
 using EngineFactory = std::function<Result<std::unique_ptr<FrameProcessor>>()>;
@@ -45,6 +56,10 @@ struct PreviewOptions {
     int framesAhead = 8;  // upscaled past the playhead so playback stays smooth
     int64_t cacheBytes = 768ll * 1024 * 1024;  // upscaled pairs kept for stepping back and forth
     bool upscale = true;                       // false: originals only (no engine)
+    // Ask the engine for frames that stay in GPU memory (FrameProcessor::enableDeviceOutput). Only
+    // a display that can show them (CUDA-OpenGL interop) sets it; engines that cannot keep
+    // producing host frames.
+    bool deviceFrames = false;
 };
 
 struct PreviewListener {
@@ -70,11 +85,16 @@ public:
 
     const StreamInfo& info() const;
 
-    // Show frame `index` (clamped to the clip). Latest wins: an older pending request is dropped.
+    // Show frame `index` (clamped to the clip). Latest wins: an older pending request is dropped;
+    // running engine work that cannot serve `index` is stopped (FrameProcessor::requestStop).
     void requestFrame(int64_t index);
 
     // The newest published pair (latest wins).
     Mailbox<PreviewFramePair>& frames();
+
+    // Whether the engine agreed to produce device frames (PreviewOptions::deviceFrames); known
+    // from onEngineReady on.
+    bool deviceFrames() const;
 
     // Snapshot of the cached (already upscaled) frame indices, sorted.
     std::vector<int64_t> upscaledIndices() const;
