@@ -5,7 +5,7 @@
 
 A tensor may be uint8 (T,H,W,3) (mapped x/127.5 - 1), or float (3,T,H,W) / (1,3,T,H,W) / (T,3,H,W)
 in [-1,1]. Without ':tensor' the first 4-D or 5-D tensor of the file is used. PSNR uses peak-to-peak
-2 on [-1,1] (= PSNR of the [0,1]-mapped frames). Note: comparing uint8 frames of a rounding and a
+2 on [-1,1] (= PSNR of the [0,1]-mapped frames); rel_a_vs_b = ||A - B|| / ||B||. Note: comparing uint8 frames of a rounding and a
 truncating converter costs up to half a level per pixel; compare float outputs where possible.
 """
 
@@ -56,7 +56,8 @@ def main():
         per = [psnr(float((d[t] ** 2).mean())) for t in range(d.shape[0])]
         result.update(psnr_db=psnr(float((d ** 2).mean())), psnr_min_frame_db=min(per),
                       psnr_mean_frame_db=sum(per) / len(per), max_abs=float(d.abs().max()),
-                      worst_frame=per.index(min(per)))
+                      worst_frame=per.index(min(per)),
+                      rel_a_vs_b=float(d.norm() / max(float(b.double().norm()), 1e-300)))
     print(json.dumps(result, indent=2))
     if args.json:
         with open(args.json, "w") as fh:

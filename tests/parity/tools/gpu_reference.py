@@ -3,12 +3,14 @@
 
     python3 gpu_reference.py REFERENCE_CHECKOUT --out DIR [--frames 61] [--attention flex|dense]
                              [--taps] [--taps-chunk K] [--skip-weights] [--tiny]
+                             [--decoder tiny|full] [--dtype bf16|fp32]
 
 Writes DIR/model/ (the five release files, written by the reference modules' own state_dict()),
 DIR/inputs.safetensors (LR uint8, frame index, noise), DIR/output.safetensors (frames uint8, and fp16
 with --save-fp16), DIR/nudge_output.safetensors is not kept (only its PSNR), DIR/taps.safetensors
 (--taps), DIR/summary.json. `--tiny` runs the same steps on the CPU with a reduced model so the script
-can be checked without a GPU. See README.md.
+can be checked without a GPU. `--decoder full` runs the official Full pipeline (Wan VAE decoder,
+tiled=False as the official v1.1 script) instead of Tiny-Long. See README.md.
 """
 
 from __future__ import annotations
@@ -142,15 +144,24 @@ def build_models(ref, args, device, model_dir):
     vae = ref.vae.WanVideoVAE(z_dim=16, dim=4 if small else 96)
     vae_sd = torch.load(paths["Wan2.1_VAE.pth"], map_location="cpu", weights_only=True)
     vae.load_state_dict({"model." + k: v for k, v in vae_sd.items()}, strict=True)
-    del vae, vae_sd
+    del vae_sd
+    if args.decoder == "full":
+        vae = vae.to(device=device, dtype=dtype).eval()
+    else:
+        del vae
+        vae = None
     prompt = torch.load(paths["posi_prompt.pth"], map_location="cpu")
+    if args.tiny:
+        # Reduced folders describe themselves to our loader (docs/models.md): heads and version.
+        with open(os.path.join(model_dir, "flashvsr_config.json"), "w") as fh:
+            json.dump({"version": "v1.1", "num_heads": dit_cfg["num_heads"]}, fh)
     log(f"weights loaded strictly in {time.time() - t0:.1f}s ({len(sd)} DiT tensors)")
     info = {"files": sizes, "dit_tensors": len(sd), "dit_missing": list(res.missing_keys),
             "dit_unexpected": list(res.unexpected_keys),
             "dit_params": sum(v.numel() for v in sd.values()),
             "lq_params": sum(p.numel() for p in lq.parameters()),
             "tc_tensors": len(tc.state_dict())}
-    return dit, lq, tc, prompt, info
+    return dit, lq, tc, vae, prompt, info
 
 
 def make_inputs(args):
@@ -171,20 +182,31 @@ def make_inputs(args):
     return lr_u8, torch.tensor(idx, dtype=torch.int64), noise, H, W, f
 
 
-def run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args, device, settings, tap_spec=None):
-    pipe = ref.tiny_long.FlashVSRTinyLongPipeline(device=str(device), torch_dtype=args.torch_dtype)
+def run_pipeline(ref, models, prompt, lq_video, noise, args, device, settings, tap_spec=None):
+    dit, lq, tc, vae = models
+    full = args.decoder == "full"
+    mod = ref.full if full else ref.tiny_long
+    if full:
+        pipe = ref.full.FlashVSRFullPipeline(device=str(device), torch_dtype=args.torch_dtype)
+        pipe.vae = vae
+    else:
+        pipe = ref.tiny_long.FlashVSRTinyLongPipeline(device=str(device),
+                                                      torch_dtype=args.torch_dtype)
+        pipe.TCDecoder = tc
     pipe.dit = dit
     dit.LQ_proj_in = lq
-    pipe.TCDecoder = tc
     pipe.init_cross_kv(context_tensor=prompt.to(device))
     pipe.generate_noise = lambda *a, **k: noise.to(device=device, dtype=args.torch_dtype)
     taps = {}
+    tap_meta = {}
     if tap_spec:  # the per-run constants a block check needs besides the block's own inputs
         taps["tap.t_mod"] = pipe.t_mod.detach().cpu()
         taps["tap.t"] = pipe.t.detach().cpu()
     timings = {"dit_ms": [], "decode_ms": [], "chunk_end": []}
-    orig_model_fn = ref.tiny_long.model_fn_wan_video
-    orig_decode = tc.decode_video
+    orig_model_fn = mod.model_fn_wan_video
+    # Tiny-Long decodes per chunk through the TC decoder; Full decodes the whole clip once.
+    dec_owner = pipe if full else tc
+    orig_decode = dec_owner.decode_video
     masks = []
     state = {"chunk": -1, "block": -1}
 
@@ -218,6 +240,10 @@ def run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args, device, settin
             state["block"] = b
             if tap_spec and state["chunk"] == tap_spec["chunk"] and b in tap_spec["blocks"]:
                 taps[f"tap.block{b}.x_in"] = a[0].detach().cpu()
+                # block(x, context, t_mod, freqs, f, h, w, local_num, topk, ...): what this
+                # chunk's block saw, so `flashvsr debug block` rebuilds the same call
+                tap_meta.update(f=int(a[4]), h=int(a[5]), w=int(a[6]), topk=int(a[8]),
+                                kv_len=int(kw["kv_len"]), local_range=int(kw["local_range"]))
                 if kw.get("pre_cache_k") is not None:
                     taps[f"tap.block{b}.cache_k_in"] = kw["pre_cache_k"].cpu()
                     taps[f"tap.block{b}.cache_v_in"] = kw["pre_cache_v"].cpu()
@@ -229,24 +255,29 @@ def run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args, device, settin
                 taps[f"tap.block{b}.cache_v_out"] = out[2].detach().cpu()
         hooks.append(blk.register_forward_pre_hook(pre, with_kwargs=True))
         hooks.append(blk.register_forward_hook(post, with_kwargs=True))
-    ref.tiny_long.model_fn_wan_video = model_fn
-    tc.decode_video = decode
+    mod.model_fn_wan_video = model_fn
+    dec_owner.decode_video = decode
     ref.bsa.on_call = on_call
+    orig_sync = torch.cuda.synchronize
+    if device.type != "cuda":  # the Full pipeline synchronises CUDA unconditionally
+        torch.cuda.synchronize = lambda *a, **k: None
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     sync(device)
     t_start = time.perf_counter()
     try:
         H, W = lq_video.shape[3], lq_video.shape[4]
+        extra = {"tiled": False} if full else {}  # the official v1.1 Full script's setting
         frames = pipe(prompt="", negative_prompt="", cfg_scale=1.0, num_inference_steps=1, seed=0,
                       LQ_video=lq_video, num_frames=lq_video.shape[2], height=H, width=W,
                       is_full_block=False, if_buffer=True,
                       topk_ratio=settings["sparse_ratio"] * 768 * 1280 / (H * W),
                       kv_ratio=settings["kv_ratio"], local_range=settings["local_range"],
-                      color_fix=True)
+                      color_fix=True, **extra)
     finally:
-        ref.tiny_long.model_fn_wan_video = orig_model_fn
-        tc.decode_video = orig_decode
+        torch.cuda.synchronize = orig_sync
+        mod.model_fn_wan_video = orig_model_fn
+        dec_owner.decode_video = orig_decode
         ref.bsa.on_call = None
         for h in hooks:
             h.remove()
@@ -260,6 +291,8 @@ def run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args, device, settin
                               if device.type == "cuda" else None),
              "empty_query_blocks": sum(int((~m[0].any(-1)).sum()) for m in masks),
              "mask_density": (sum(int(m.sum()) for m in masks) / max(1, sum(m.numel() for m in masks)))}
+    if taps:
+        taps["__meta__"] = tap_meta
     return frames.float(), masks, stats, taps
 
 
@@ -278,6 +311,8 @@ def main():
     ap.add_argument("--local-range", type=int, default=11)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--dtype", choices=("bf16", "fp32"), default="bf16")
+    ap.add_argument("--decoder", choices=("tiny", "full"), default="tiny",
+                    help="tiny: Tiny-Long pipeline (TC decoder); full: Full pipeline (Wan VAE)")
     ap.add_argument("--taps", action="store_true", help="dump block taps for one chunk")
     ap.add_argument("--taps-chunk", type=int, default=1)
     ap.add_argument("--skip-weights", action="store_true", help="reuse OUT/model/ files")
@@ -307,7 +342,9 @@ def main():
     ref = Reference(args.reference, attention=args.attention)
     try:
         with torch.no_grad():
-            dit, lq, tc, prompt, info = build_models(ref, args, device, os.path.join(args.out, "model"))
+            dit, lq, tc, vae, prompt, info = build_models(ref, args, device,
+                                                          os.path.join(args.out, "model"))
+            models = (dit, lq, tc, vae)
             summary["weights"] = info
             lr_u8, idx, noise, H, W, f = make_inputs(args)
             from safetensors.torch import save_file
@@ -323,12 +360,12 @@ def main():
             tap_spec = ({"chunk": args.taps_chunk, "blocks": [0, len(dit.blocks) - 1]}
                         if args.taps else None)
             log(f"run 1: {args.attention} stand-in, {H}x{W}, F={f}")
-            frames, masks, stats, taps = run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise,
+            frames, masks, stats, taps = run_pipeline(ref, models, prompt, lq_video, noise,
                                                       args, device, settings, tap_spec)
             # The first chunks include one-off costs (FlexAttention compilation, allocator warm-up):
             # run again for steady timings.
             log("run 2: timing repeat")
-            frames2, _, stats2, _ = run_pipeline(ref, dit, lq, tc, prompt, lq_video, noise, args,
+            frames2, _, stats2, _ = run_pipeline(ref, models, prompt, lq_video, noise, args,
                                                  device, settings)
             summary["run"] = stats2
             summary["run_first"] = stats
@@ -338,13 +375,17 @@ def main():
                    .permute(1, 2, 3, 0).contiguous()}  # (T,H,W,3), truncation like the scripts
             if args.save_fp16:
                 out["output.frames_fp16"] = frames.to(torch.float16).contiguous()  # (3,T,H,W)
+            if args.dtype == "fp32":  # CPU checks compare in full precision
+                out["output.frames_fp32"] = frames.contiguous()  # (3,T,H,W)
             save_file(out, os.path.join(args.out, "output.safetensors"))
             if taps:
+                meta = {k: str(v) for k, v in taps.pop("__meta__").items()}
+                meta.update(chunk=str(args.taps_chunk),
+                            rope_t0=str(0 if args.taps_chunk == 0 else 4 + 2 * args.taps_chunk),
+                            sparse_ratio=repr(args.sparse_ratio), kv_ratio=repr(args.kv_ratio),
+                            height=str(H), width=str(W), dtype=args.dtype)
                 save_file({k: v.contiguous().clone() for k, v in taps.items()},
-                          os.path.join(args.out, "taps.safetensors"),
-                          metadata={"chunk": str(args.taps_chunk),
-                                    "rope_t0": str(0 if args.taps_chunk == 0
-                                                   else 4 + 2 * args.taps_chunk)})
+                          os.path.join(args.out, "taps.safetensors"), metadata=meta)
             # Nudge floor: LQ perturbed by one bf16 ulp (fp32: 1e-6) on every 997th element — a plain
             # +1e-6 vanishes in bf16.
             nudged = lq_video.clone()
@@ -357,7 +398,7 @@ def main():
                 nudged += 1e-6
                 how = "LQ + 1e-6"
             log(f"run 3: nudge ({how})")
-            frames_n, masks_n, stats_n, _ = run_pipeline(ref, dit, lq, tc, prompt, nudged, noise,
+            frames_n, masks_n, stats_n, _ = run_pipeline(ref, models, prompt, nudged, noise,
                                                          args, device, settings)
             summary["nudge"] = {"how": how, "psnr_db": psnr_pm1(frames_n, frames),
                                 "max_abs": float((frames_n - frames).abs().max()),
@@ -366,7 +407,7 @@ def main():
                 other = "dense" if args.attention == "flex" else "flex"
                 ref.bsa.mode = other
                 log(f"run 4: {other} stand-in")
-                frames_a, masks_a, stats_a, _ = run_pipeline(ref, dit, lq, tc, prompt, lq_video,
+                frames_a, masks_a, stats_a, _ = run_pipeline(ref, models, prompt, lq_video,
                                                              noise, args, device, settings)
                 ref.bsa.mode = args.attention
                 summary["other_attention"] = {

@@ -561,6 +561,85 @@ def load_e2e_folder(ref: Reference, root: str, lq_class: str):
     return cfg, dit.eval(), lq.float(), tc, ctx, lq_video, io["input.noise"].float()
 
 
+def gen_block_taps(ref: Reference, out: GoldenWriter):
+    """A tap file in the format of gpu_reference.py --taps, for `flashvsr debug block` on the CPU:
+    the last block of the e2e_v11 model as the streaming DiT calls it for chunk 1 (f=2, RoPE from
+    latent 6, grid 8x16 tokens = 128x256 pixels, the e2e sparse settings), fed seeded inputs.
+    To stay under the 1 MB file limit the inputs are bf16-exact (stored as bf16) and the KV cache
+    keeps 2 groups (kv_ratio 2); outputs are fp32."""
+    root = os.path.join(out.root, "e2e_v11")
+    with open(os.path.join(root, "flashvsr_config.json")) as fh:
+        cfg = json.load(fh)
+    from safetensors.torch import load_file
+    dit = ref.dit.WanModel(dim=cfg["dim"], in_dim=16, ffn_dim=cfg["ffn_dim"], out_dim=16,
+                           text_dim=cfg["text_dim"], freq_dim=cfg["freq_dim"], eps=cfg["eps"],
+                           patch_size=tuple(cfg["patch_size"]), num_heads=cfg["num_heads"],
+                           num_layers=cfg["num_layers"])
+    sd = load_file(os.path.join(root, "diffusion_pytorch_model_streaming_dmd.safetensors"))
+    dit.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
+    dit.eval()
+    # The pipeline's own constants: cross-attention K/V of every block, t and t_mod.
+    pipe = ref.tiny_long.FlashVSRTinyLongPipeline(device="cpu", torch_dtype=torch.float32)
+    pipe.dit = dit
+    ctx = torch.load(os.path.join(root, "posi_prompt.pth"), map_location="cpu").float()
+    pipe.init_cross_kv(context_tensor=ctx)
+    dim, heads = cfg["dim"], cfg["num_heads"]
+    hd = dim // heads
+    b = cfg["num_layers"] - 1
+    blk = dit.blocks[b]
+    chunk, f, h, w = 1, 2, 8, 16
+    t0 = 4 + 2 * chunk
+    ws = 2 * h * w // 128
+    kv_ratio, local_range, sparse_ratio = 2.0, cfg["local_range"], cfg["sparse_ratio"]
+    H, W = 16 * h, 16 * w
+    topk = int(ws * ws * (sparse_ratio * 768 * 1280 / (H * W))) - 1  # model_fn_wan_video
+    f_t, h_t, w_t = dit.freqs
+    freqs = torch.cat([
+        f_t[t0:t0 + f].view(f, 1, 1, -1).expand(f, h, w, -1),
+        h_t[:h].view(1, h, 1, -1).expand(f, h, w, -1),
+        w_t[:w].view(1, 1, w, -1).expand(f, h, w, -1)], dim=-1).reshape(f * h * w, 1, -1)
+    local = ref.dit.build_local_block_mask_shifted_vec_normal_slide(
+        h // 8, w // 8, local_range, local_range, include_self=True, device="cpu")
+    calls = []
+    ref.bsa.on_call = lambda q, k, v, m, o: calls.append((q.clone(), k.clone(), m.clone()))
+    try:
+        for seed in range(801, 821):  # the first seed whose mask selection has clear margins
+            gen = torch.Generator().manual_seed(seed)
+            x = torch.randn((1, f * h * w, dim), generator=gen).bfloat16().float()
+            groups_in = int(kv_ratio)
+            ck = window_inputs(gen, groups_in * ws, dim)
+            cv = torch.randn((groups_in * ws, 128, dim), generator=gen).bfloat16().float()
+            calls.clear()
+            y, ck_out, cv_out = blk(x, None, pipe.t_mod, freqs, f, h, w, f // 2, topk, block_id=b,
+                                    kv_len=int(kv_ratio), is_full_block=False, is_stream=True,
+                                    pre_cache_k=ck, pre_cache_v=cv, local_range=local_range)
+            q, k, mask = calls[-1]
+            margin, _ = slab_margin(ref, q.reshape(-1, 128, dim), k.reshape(-1, 128, dim), heads,
+                                    f // 2, topk, local)
+            empty = int((~mask[0].any(-1)).sum())
+            print(f"  block_taps seed {seed}: margin {margin:.2e}, empty query blocks {empty}")
+            if margin > 1e-4 and empty > 0:
+                break
+        else:
+            raise RuntimeError("no seed gave a block mask with clear margins and an empty block")
+    finally:
+        ref.bsa.on_call = None
+    assert ck_out.shape[0] == groups_in * ws, ck_out.shape  # the oldest group was dropped
+    p = f"tap.block{b}."
+    tensors = {"tap.t_mod": pipe.t_mod, "tap.t": pipe.t,
+               p + "x_in": x.bfloat16(), p + "mask": mask[0],
+               p + "cache_k_in": ck.bfloat16(), p + "cache_v_in": cv.bfloat16(),
+               p + "x_out": y, p + "cache_k_out": ck_out, p + "cache_v_out": cv_out}
+    meta = dict(chunk=chunk, rope_t0=t0, f=f, h=h, w=w, topk=topk, kv_len=int(kv_ratio),
+                local_range=local_range, sparse_ratio=repr(sparse_ratio), kv_ratio=repr(kv_ratio),
+                height=H, width=W, dtype="fp32")
+    out.save("block_taps/taps.safetensors", tensors,
+             f"Taps of DiT block {b} of the e2e_v11 model (gpu_reference.py --taps format): one "
+             f"streaming call for chunk {chunk} with seeded bf16-exact inputs and an input KV cache "
+             f"of {groups_in} groups; the reference's own block mask; outputs in fp32",
+             dict(meta, seed=seed, slab_margin=margin, empty_query_blocks=empty), meta)
+
+
 def gen_e2e_v1(ref: Reference, out: GoldenWriter):
     """v1 end to end, slim: the e2e_v11 folder's files and inputs, with its LQ_proj_in.ckpt run by the
     v1 class (Buffer_LQ4x_Proj). Only the DiT latents are stored (decoding does not depend on the
@@ -630,6 +709,7 @@ COMPONENTS = {
     "color_fix": gen_color_fix, "tc_decoder": gen_tc_decoder, "lq_proj": gen_lq_proj,
     "constants": gen_constants, "lcsa_mask": gen_lcsa_mask, "dit_block": gen_dit_block,
     "e2e_v11": gen_e2e_v11, "e2e_v1": gen_e2e_v1, "vae_decoder": gen_vae_decoder,
+    "block_taps": gen_block_taps,
 }
 
 
