@@ -6,6 +6,7 @@
 #include "fvs/gpu/flashvsr_processor.h"
 
 #include <deque>
+#include <mutex>
 
 #include "chunk_schedule.h"
 #include "flashvsr_model.h"
@@ -35,7 +36,9 @@ core::Error fromException(const std::exception& e) {
 class FlashVsrProcessor : public core::FrameProcessor {
 public:
     FlashVsrProcessor(core::EngineSettings settings, std::shared_ptr<const FlashVsrModel> model)
-        : m_settings(std::move(settings)), m_model(std::move(model)), m_stream(m_model) {}
+        : m_settings(std::move(settings)), m_model(std::move(model)), m_stream(m_model) {
+        m_stream.setCollectStats(false);  // a device sync per block otherwise
+    }
 
     core::Result<core::ProcessorPlan> configure(const core::StreamInfo& input) override {
         auto geometry = core::resolveOutputGeometry(input, m_settings.scale);
@@ -64,15 +67,16 @@ public:
             return core::makeError(core::ErrorCode::Internal,
                                    "FlashVSR: push() before configure()");
         }
-        auto image = frameToUnitTensor(frame);
-        if (!image) {
-            return image.error();
-        }
         try {
+            // Only the 8/16-bit codes cross to the device; conversion and resize run there.
+            auto image = frameToUnitTensor(frame, m_model->options().device);
+            if (!image) {
+                return image.error();
+            }
             // (3, h, w) → (1, 3, 1, h, w) for the resize, then (1, 3, H, W) for the stream.
             auto hr = bicubicResize(image->unsqueeze(0).unsqueeze(2), m_plan.output.height,
                                     m_plan.output.width, BicubicKernel::Pil);
-            m_stream.push(hr.select(2, 0), m_stop.get_token());  // (1, 3, H, W)
+            m_stream.push(hr.select(2, 0), stopToken());  // (1, 3, H, W)
         } catch (const std::exception& e) {
             m_stream.reset();
             m_meta.clear();
@@ -93,7 +97,7 @@ public:
 
     core::Status finish() override {
         try {
-            m_stream.finish(m_stop.get_token());
+            m_stream.finish(stopToken());
         } catch (const std::exception& e) {
             m_stream.reset();
             m_meta.clear();
@@ -106,6 +110,18 @@ public:
         m_stream.reset();
         m_meta.clear();
         m_out.clear();
+        std::lock_guard lock(m_stopMutex);
+        m_stop = std::stop_source{};  // re-armed after a cancel
+    }
+
+    void requestStop() override {
+        std::lock_guard lock(m_stopMutex);
+        m_stop.request_stop();  // the stream checks between chunks and between DiT blocks
+    }
+
+    bool enableDeviceOutput(bool on) override {
+        m_deviceOutput = on && m_model->options().device.is_cuda();
+        return m_deviceOutput == on;
     }
 
     int latencyFrames() const override { return static_cast<int>(kFirstChunkInputs); }
@@ -121,6 +137,14 @@ private:
     };
 
     core::Status collect() {
+        try {
+            return collectReady();
+        } catch (const std::exception& e) {
+            return fromException(e);
+        }
+    }
+
+    core::Status collectReady() {
         auto frames = m_stream.take();  // (n, 3, H, W)
         if (!frames.defined()) {
             return {};
@@ -130,20 +154,44 @@ private:
                 return core::makeError(core::ErrorCode::Internal,
                                        "FlashVSR produced more frames than it was given");
             }
-            auto av = unitTensorToFrame(frames[i], m_plan.outputFormat);
-            if (!av) {
-                return av.error();
-            }
             const Meta meta = m_meta.front();
             m_meta.pop_front();
-            (*av)->pts = meta.pts;
             core::Frame out;
-            out.av = std::move(*av);
             out.index = meta.index;
             out.ptsUs = meta.ptsUs;
+            if (m_deviceOutput) {
+                out.device = deviceImage(frames[i]);
+            } else {
+                auto av = unitTensorToFrame(frames[i], m_plan.outputFormat);
+                if (!av) {
+                    return av.error();
+                }
+                (*av)->pts = meta.pts;
+                out.av = std::move(*av);
+            }
             m_out.push_back(std::move(out));
         }
         return {};
+    }
+
+    // RGBA8 codes that stay on the GPU; the tensor lives as long as any Frame refers to it.
+    static std::shared_ptr<const core::DeviceImage> deviceImage(const torch::Tensor& frame) {
+        auto rgba = std::make_shared<torch::Tensor>(unitTensorToRgba(frame));  // (H, W, 4) uint8
+        // Consumers use their own CUDA stream: the codes must be written before handing over.
+        torch::cuda::synchronize(rgba->device().index());
+        auto image = std::make_shared<core::DeviceImage>();
+        image->data = rgba->data_ptr();
+        image->pitchBytes = static_cast<std::size_t>(rgba->stride(0));
+        image->height = static_cast<int>(rgba->size(0));
+        image->width = static_cast<int>(rgba->size(1));
+        image->deviceIndex = rgba->device().index();
+        image->owner = rgba;
+        return image;
+    }
+
+    std::stop_token stopToken() {
+        std::lock_guard lock(m_stopMutex);
+        return m_stop.get_token();
     }
 
     core::EngineSettings m_settings;
@@ -153,7 +201,9 @@ private:
     bool m_configured = false;
     std::deque<Meta> m_meta;  // pts/index of pushed frames whose outputs are not out yet
     std::deque<core::Frame> m_out;
+    std::mutex m_stopMutex;  // requestStop() may come from another thread
     std::stop_source m_stop;
+    bool m_deviceOutput = false;
 };
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "flashvsr_stream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -31,7 +34,9 @@ std::string gib(int64_t bytes) {
 }  // namespace
 
 FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model)
-    : m_model(std::move(model)), m_generator(at::detail::createCPUGenerator()) {
+    : m_model(std::move(model)),
+      m_generator(at::detail::createCPUGenerator()),
+      m_profile(std::getenv("FVS_PROFILE") != nullptr) {
     TORCH_CHECK(m_model != nullptr, "FlashVsrStream needs a model");
 }
 
@@ -204,9 +209,36 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
             prefixed.tap(name, t);
         }
     };
+    // FVS_PROFILE: wall time of each stage, the device synchronised at every mark.
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now();
+    std::string profile;
+    auto mark = [&](const char* stage) {
+        if (!m_profile) {
+            return;
+        }
+        if (opts.device.is_cuda()) {
+            torch::cuda::synchronize(opts.device.index() < 0 ? -1 : opts.device.index());
+        }
+        const auto now = Clock::now();
+        profile += std::string(" ") + stage + " " +
+                   std::to_string(std::chrono::duration<double, std::milli>(now - last).count())
+                       .substr(0, 6) +
+                   " ms";
+        last = now;
+    };
+    if (m_profile && m_lastChunkEnd != Clock::time_point{}) {
+        // Host time between chunks: frame conversion, resize, the pipeline's other stages.
+        profile +=
+            " between " +
+            std::to_string(std::chrono::duration<double, std::milli>(last - m_lastChunkEnd).count())
+                .substr(0, 6) +
+            " ms";
+    }
     auto lq = window(plan.inputBegin, plan.inputEnd);                    // (1, 3, 25 or 8, Hp, Wp)
     auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)
     tap("lq_tokens", tokens);
+    mark("lq_proj");
     auto noise = noiseFor(plan.latentBegin, plan.latentEnd);  // (1, 16, f, Hp/8, Wp/8)
     tap("noise", noise);
     DitChunkParams params;
@@ -215,10 +247,11 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     params.localRange = opts.localRange;
     params.kvGroups = opts.kvGroups();
     params.hooks = &prefixed;
-    params.stats = &m_stats;
+    params.stats = m_collectStats ? &m_stats : nullptr;
     auto v = m_model->dit()->forward(noise, tokens, params, m_caches, stop);
     auto z0 = noise - v;  // one-step flow matching at sigma = 1 (spec §2.8)
     tap("z0", z0);
+    mark("dit");
     if (stop.stop_requested()) {
         throw StopRequested();
     }
@@ -232,8 +265,15 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
                 " frames for chunk ", k, ", expected ", cond.size(2));
     tap("decoded", decoded);
+    mark("decode");
     auto frames = applyColorFix(decoded, cond, opts.colorFix);  // (1, 3, n, Hp, Wp)
     tap("frames", frames);
+    mark("color_fix");
+    if (m_profile) {
+        std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n", static_cast<long long>(k),
+                     static_cast<long long>(decoded.size(2)), profile.c_str());
+        m_lastChunkEnd = Clock::now();
+    }
     auto out = frames[0]
                    .slice(2, 0, m_height)
                    .slice(3, 0, m_width)

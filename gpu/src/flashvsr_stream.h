@@ -6,6 +6,7 @@
 // cropped back). Memory is constant in the stream length. Not thread-safe: one thread owns a
 // stream.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -46,6 +47,9 @@ public:
     int64_t framesEmitted() const { return m_emitted; }
     int64_t chunksRun() const { return m_nextChunk; }
     const AttentionStats& attentionStats() const { return m_stats; }
+    // Counting empty/selected blocks costs a device sync per block: on for debug and tests (the
+    // default), off for production runs.
+    void setCollectStats(bool on) { m_collectStats = on; }
 
     // Parity/debug: taps (names prefixed "chunk<k>."), injected masks, and the whole-clip noise
     // (1, 16, L, H/8, W/8) of the reference instead of the seeded generator.
@@ -81,6 +85,9 @@ private:
     torch::Tensor m_externalNoise;
     const DitHooks* m_hooks = nullptr;
     AttentionStats m_stats;
+    bool m_collectStats = true;
+    bool m_profile = false;  // FVS_PROFILE set: per-chunk stage times on stderr (syncs the device)
+    std::chrono::steady_clock::time_point m_lastChunkEnd{};
 };
 
 }  // namespace fvs::gpu

@@ -8,7 +8,8 @@ extern "C" {
 
 namespace fvs::gpu {
 
-core::Result<torch::Tensor> frameToUnitTensor(const core::Frame& frame) {
+core::Result<torch::Tensor> frameToUnitTensor(const core::Frame& frame,
+                                              const torch::Device& device) {
     if (!frame.valid()) {
         return core::makeError(core::ErrorCode::InvalidArgument, "FlashVSR: empty frame");
     }
@@ -17,14 +18,19 @@ core::Result<torch::Tensor> frameToUnitTensor(const core::Frame& frame) {
     if (av->format == AV_PIX_FMT_RGB24) {
         auto rows =
             torch::from_blob(av->data[0], {h, w, 3}, {av->linesize[0], 3, 1}, torch::kUInt8);
-        return rows.to(torch::kFloat32).permute({2, 0, 1}).contiguous() / 255.0 * 2.0 -
+        auto codes = rows.contiguous().to(device);  // (H, W, 3) uint8, copied before `av` goes
+        return codes.to(torch::kFloat32).permute({2, 0, 1}).contiguous() / 255.0 * 2.0 -
                1.0;  // (3,H,W)
     }
     if (av->format == AV_PIX_FMT_RGB48) {
         // Read as int16 (same bits) and undo the sign: uint16 has few kernels in LibTorch.
         auto rows =
             torch::from_blob(av->data[0], {h, w, 3}, {av->linesize[0] / 2, 3, 1}, torch::kInt16);
-        auto u = rows.to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat32);
+        auto u = rows.contiguous()
+                     .to(device)
+                     .to(torch::kInt32)
+                     .bitwise_and(0xFFFF)
+                     .to(torch::kFloat32);                               // (H, W, 3)
         return u.permute({2, 0, 1}).contiguous() / 65535.0 * 2.0 - 1.0;  // (3, H, W)
     }
     return core::makeError(core::ErrorCode::Unsupported,
@@ -49,18 +55,18 @@ core::Result<core::AvFramePtr> unitTensorToFrame(const torch::Tensor& image, AVP
         return core::makeError(core::ErrorCode::OutOfMemory, "cannot allocate an output frame");
     }
     const double maxCode = format == AV_PIX_FMT_RGB48 ? 65535.0 : 255.0;
-    auto codes = ((image.to(torch::kCPU, torch::kFloat32) + 1.0) * (maxCode / 2.0))
+    auto codes = ((image.to(torch::kFloat32) + 1.0) * (maxCode / 2.0))
                      .round()
                      .clamp(0.0, maxCode)
-                     .permute({1, 2, 0})
-                     .contiguous();  // (H, W, 3)
+                     .permute({1, 2, 0});  // (H, W, 3) on the image's device
     if (format == AV_PIX_FMT_RGB48) {
-        auto packed = codes.to(torch::kInt32).to(torch::kInt16).contiguous();  // same low 16 bits
+        // same low 16 bits; only the integer codes cross to the host
+        auto packed = codes.to(torch::kInt32).to(torch::kInt16).contiguous().to(torch::kCPU);
         for (int64_t y = 0; y < h; ++y) {
             std::memcpy(av->data[0] + y * av->linesize[0], packed[y].data_ptr(), w * 6);
         }
     } else if (format == AV_PIX_FMT_RGB24) {
-        auto packed = codes.to(torch::kUInt8).contiguous();
+        auto packed = codes.to(torch::kUInt8).contiguous().to(torch::kCPU);  // (H, W, 3)
         for (int64_t y = 0; y < h; ++y) {
             std::memcpy(av->data[0] + y * av->linesize[0], packed[y].data_ptr(), w * 3);
         }
@@ -69,6 +75,17 @@ core::Result<core::AvFramePtr> unitTensorToFrame(const torch::Tensor& image, AVP
                                "FlashVSR outputs RGB24 or RGB48 only");
     }
     return av;
+}
+
+torch::Tensor unitTensorToRgba(const torch::Tensor& image) {
+    TORCH_CHECK(image.dim() == 3 && image.size(0) == 3, "unitTensorToRgba: expected (3,H,W), got ",
+                image.sizes());
+    auto rgb = ((image.to(torch::kFloat32) + 1.0) * 127.5)
+                   .round()
+                   .clamp(0.0, 255.0)
+                   .to(torch::kUInt8);  // (3, H, W)
+    auto alpha = torch::full({1, image.size(1), image.size(2)}, 255, rgb.options());
+    return torch::cat({rgb, alpha}, 0).permute({1, 2, 0}).contiguous();  // (H, W, 4)
 }
 
 }  // namespace fvs::gpu

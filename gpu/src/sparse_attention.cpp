@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 namespace fvs::gpu {
 
@@ -81,7 +83,123 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
 
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads, int64_t scoreBudgetBytes) {
+                                   int64_t numHeads) {
+    static const bool forceReference = [] {
+        const char* env = std::getenv("FVS_ATTENTION");
+        return env != nullptr && std::strcmp(env, "reference") == 0;
+    }();
+    const int64_t headDim = q.size(2) / numHeads;
+    const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
+    if (!forceReference && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
+        return blockSparseAttentionVarlen(q, k, v, mask, numHeads);
+    }
+    return blockSparseAttentionReference(q, k, v, mask, numHeads);
+}
+
+VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& mask, int64_t numHeads,
+                              int64_t headBegin, int64_t headEnd) {
+    const int64_t lq = q.size(0);
+    const int64_t lk = k.size(0);
+    const int64_t d = q.size(2) / numHeads;
+    const int64_t heads = headEnd - headBegin;
+    TORCH_CHECK(q.size(1) == kBlockTokens && k.sizes() == v.sizes() && k.size(2) == q.size(2) &&
+                    0 <= headBegin && headBegin < headEnd && headEnd <= numHeads,
+                "packVarlenBlocks: q ", q.sizes(), " k ", k.sizes(), " heads [", headBegin, ", ",
+                headEnd, ") of ", numHeads);
+    TORCH_CHECK(
+        mask.dim() == 4 && mask.size(1) == numHeads && mask.size(2) == lq && mask.size(3) == lk,
+        "packVarlenBlocks: mask ", mask.sizes(), " for ", lq, "x", lk, " blocks");
+    auto headsOf = [&](const torch::Tensor& t, int64_t blocks) {
+        return t
+            .view({blocks, kBlockTokens, numHeads, d})  // (blocks, 128, H, d)
+            .slice(2, headBegin, headEnd)
+            .permute({2, 0, 1, 3})  // (heads, blocks, 128, d)
+            .contiguous();
+    };
+    VarlenBlocks out;
+    out.q = headsOf(q, lq).view({heads * lq * kBlockTokens, 1, d});  // (seq*128, 1, d)
+    auto m = mask[0].slice(0, headBegin, headEnd);                   // (heads, Lq, Lk)
+    auto counts = m.sum(-1, false, torch::kInt32).flatten();         // (seq) blocks per sequence
+    auto i32 = counts.options();
+    out.cuQ = torch::arange(0, heads * lq + 1, i32) * static_cast<int32_t>(kBlockTokens);
+    out.cuK = torch::cat({torch::zeros({1}, i32),
+                          (counts * static_cast<int32_t>(kBlockTokens)).cumsum(0, torch::kInt32)});
+    out.nonEmpty = counts > 0;
+    // Row-major nonzero: (head, query block, key block) triples in sequence order, keys ascending.
+    auto sel = m.nonzero();                                        // (nnz, 3)
+    auto flat = sel.select(1, 0) * lk + sel.select(1, 2);          // (nnz) head*Lk + key block
+    auto kb = headsOf(k, lk).view({heads * lk, kBlockTokens, d});  // (heads*Lk, 128, d)
+    auto vb = headsOf(v, lk).view({heads * lk, kBlockTokens, d});  // (heads*Lk, 128, d)
+    out.k = kb.index_select(0, flat).view({-1, 1, d});             // (nnz*128, 1, d)
+    out.v = vb.index_select(0, flat).view({-1, 1, d});             // (nnz*128, 1, d)
+    out.maxK = counts.numel() > 0 ? counts.max().item<int64_t>() * kBlockTokens : 0;
+    return out;
+}
+
+torch::Tensor varlenAttentionReference(const VarlenBlocks& packed) {
+    const int64_t sequences = packed.cuQ.size(0) - 1;
+    const int64_t d = packed.q.size(2);
+    auto cuK = packed.cuK.to(torch::kCPU, torch::kInt64);
+    auto out = torch::zeros_like(packed.q);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    for (int64_t s = 0; s < sequences; ++s) {
+        const int64_t k0 = cuK[s].item<int64_t>(), k1 = cuK[s + 1].item<int64_t>();
+        if (k1 == k0) {
+            continue;  // no key block: zeros
+        }
+        auto qs = packed.q.slice(0, s * kBlockTokens, (s + 1) * kBlockTokens).select(1, 0);
+        auto ks = packed.k.slice(0, k0, k1).select(1, 0);  // (n*128, d)
+        auto vs = packed.v.slice(0, k0, k1).select(1, 0);
+        auto p = torch::softmax(
+            torch::matmul(qs.to(torch::kFloat32), ks.to(torch::kFloat32).t()) * scale,
+            -1);  // (128, n*128)
+        out.slice(0, s * kBlockTokens, (s + 1) * kBlockTokens)
+            .select(1, 0)
+            .copy_(torch::matmul(p, vs.to(torch::kFloat32)));
+    }
+    return out;
+}
+
+torch::Tensor blockSparseAttentionVarlen(const torch::Tensor& q, const torch::Tensor& k,
+                                         const torch::Tensor& v, const torch::Tensor& mask,
+                                         int64_t numHeads, int64_t gatherBudgetBytes) {
+    const int64_t lq = q.size(0);
+    const int64_t lk = k.size(0);
+    const int64_t d = q.size(2) / numHeads;
+    // Selected blocks per head decide how many heads one gather may hold (one small sync).
+    auto perHead = mask[0].sum({1, 2}).to(torch::kCPU, torch::kInt64);      // (H)
+    const int64_t bytesPerBlock = 2 * kBlockTokens * d * q.element_size();  // K and V
+    auto out = torch::empty({numHeads, lq, kBlockTokens, d}, q.options());
+    for (int64_t h0 = 0; h0 < numHeads;) {
+        int64_t h1 = h0 + 1;
+        int64_t bytes = perHead[h0].item<int64_t>() * bytesPerBlock;
+        while (h1 < numHeads &&
+               bytes + perHead[h1].item<int64_t>() * bytesPerBlock <= gatherBudgetBytes) {
+            bytes += perHead[h1].item<int64_t>() * bytesPerBlock;
+            ++h1;
+        }
+        auto packed = packVarlenBlocks(q, k, v, mask, numHeads, h0, h1);
+        auto part = out.slice(0, h0, h1);  // (heads, Lq, 128, d)
+        if (packed.maxK == 0) {
+            part.zero_();
+        } else {
+            auto result = at::_flash_attention_forward(
+                packed.q, packed.k, packed.v, packed.cuQ, packed.cuK, kBlockTokens, packed.maxK,
+                0.0, false, false, 1.0 / std::sqrt(static_cast<double>(d)));
+            // A query block without key blocks must give zeros whatever the kernel wrote.
+            part.copy_((std::get<0>(result).view({h1 - h0, lq, kBlockTokens, d}) *
+                        packed.nonEmpty.view({h1 - h0, lq, 1, 1}))
+                           .to(q.scalar_type()));  // (heads, Lq, 128, d)
+        }
+        h0 = h1;
+    }
+    return out.permute({1, 2, 0, 3}).reshape({lq, kBlockTokens, numHeads * d});  // (Lq, 128, D)
+}
+
+torch::Tensor blockSparseAttentionReference(const torch::Tensor& q, const torch::Tensor& k,
+                                            const torch::Tensor& v, const torch::Tensor& mask,
+                                            int64_t numHeads, int64_t scoreBudgetBytes) {
     const int64_t lq = q.size(0);
     const int64_t lk = k.size(0);
     const int64_t d = q.size(2);

@@ -36,10 +36,42 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
                             const torch::Tensor& local);
 
 // Exact block-sparse attention: q (Lq_win,128,D), k/v (Lk_win,128,D), mask (1,heads,Lq_win,Lk_win).
-// Scores and softmax in fp32, scale 1/sqrt(head_dim); memory bounded by `scoreBudgetBytes` per
-// step. Returns (Lq_win, 128, D) in q's dtype.
+// Scale 1/sqrt(head_dim). Returns (Lq_win, 128, D) in q's dtype. On CUDA in bf16/fp16 it runs the
+// fused flash-attention kernel over the selected key blocks (blockSparseAttentionVarlen); elsewhere
+// (and with FVS_ATTENTION=reference) the fp32 gather + masked softmax
+// (blockSparseAttentionReference).
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads, int64_t scoreBudgetBytes = 256LL << 20);
+                                   int64_t numHeads);
+
+// fp32 scores and softmax, memory bounded by `scoreBudgetBytes` per step. Any device and dtype.
+torch::Tensor blockSparseAttentionReference(const torch::Tensor& q, const torch::Tensor& k,
+                                            const torch::Tensor& v, const torch::Tensor& mask,
+                                            int64_t numHeads,
+                                            int64_t scoreBudgetBytes = 256LL << 20);
+
+// The selected blocks of heads [headBegin, headEnd) as variable-length sequences, one per
+// (head, query block): 128 queries each, and the 128-token key blocks that query block selected,
+// in key order. This is the layout of flash attention's varlen interface (one head per sequence).
+struct VarlenBlocks {
+    torch::Tensor q;         // (sequences*128, 1, d)
+    torch::Tensor k, v;      // (selected*128, 1, d)
+    torch::Tensor cuQ, cuK;  // (sequences+1) int32 token offsets
+    torch::Tensor nonEmpty;  // (sequences) bool: selected at least one key block
+    int64_t maxK = 0;        // longest key sequence in tokens
+};
+VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& mask, int64_t numHeads,
+                              int64_t headBegin, int64_t headEnd);
+
+// Flash-attention (varlen) over packVarlenBlocks, heads batched so the gathered K/V stay within
+// `gatherBudgetBytes`. CUDA, bf16/fp16, head_dim a multiple of 8 up to 256.
+torch::Tensor blockSparseAttentionVarlen(const torch::Tensor& q, const torch::Tensor& k,
+                                         const torch::Tensor& v, const torch::Tensor& mask,
+                                         int64_t numHeads, int64_t gatherBudgetBytes = 2LL << 30);
+
+// Attention of one packed set, sequence by sequence with exact softmax (any device): the
+// reference for the varlen layout in tests. Returns (sequences*128, 1, d); empty sequences give 0.
+torch::Tensor varlenAttentionReference(const VarlenBlocks& packed);
 
 }  // namespace fvs::gpu
