@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <string>
 
 namespace fvs::gpu {
 
@@ -84,14 +86,18 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
                                    int64_t numHeads) {
-    static const bool forceReference = [] {
+    // FVS_ATTENTION: "runs" (default on CUDA), "gather", or "reference" (fp32, any device).
+    static const std::string mode = [] {
         const char* env = std::getenv("FVS_ATTENTION");
-        return env != nullptr && std::strcmp(env, "reference") == 0;
+        return std::string(env != nullptr ? env : "runs");
     }();
     const int64_t headDim = q.size(2) / numHeads;
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    if (!forceReference && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
-        return blockSparseAttentionVarlen(q, k, v, mask, numHeads);
+    if (mode != "reference" && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
+        if (mode == "gather") {
+            return blockSparseAttentionVarlen(q, k, v, mask, numHeads);
+        }
+        return blockSparseAttentionRuns(q, k, v, mask, numHeads);
     }
     return blockSparseAttentionReference(q, k, v, mask, numHeads);
 }
@@ -135,6 +141,116 @@ VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
     out.v = vb.index_select(0, flat).view({-1, 1, d});             // (nnz*128, 1, d)
     out.maxK = counts.numel() > 0 ? counts.max().item<int64_t>() * kBlockTokens : 0;
     return out;
+}
+
+RunBlocks packRunBlocks(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& mask, int64_t numHeads, int64_t headBegin,
+                        int64_t headEnd) {
+    const int64_t lq = q.size(0);
+    const int64_t lk = k.size(0);
+    const int64_t d = q.size(2) / numHeads;
+    const int64_t heads = headEnd - headBegin;
+    TORCH_CHECK(q.size(1) == kBlockTokens && k.sizes() == v.sizes() && k.size(2) == q.size(2) &&
+                    0 <= headBegin && headBegin < headEnd && headEnd <= numHeads,
+                "packRunBlocks: q ", q.sizes(), " k ", k.sizes(), " heads [", headBegin, ", ",
+                headEnd, ") of ", numHeads);
+    TORCH_CHECK(
+        mask.dim() == 4 && mask.size(1) == numHeads && mask.size(2) == lq && mask.size(3) == lk,
+        "packRunBlocks: mask ", mask.sizes(), " for ", lq, "x", lk, " blocks");
+    auto headsOf = [&](const torch::Tensor& t, int64_t blocks) {
+        return t
+            .view({blocks, kBlockTokens, numHeads, d})  // (blocks, 128, H, d)
+            .slice(2, headBegin, headEnd)
+            .permute({2, 0, 1, 3})  // (heads, blocks, 128, d)
+            .contiguous();
+    };
+    auto m = mask[0].slice(0, headBegin, headEnd);  // (heads, Lq, Lk)
+    auto none = torch::zeros({heads, lq, 1}, m.options());
+    auto before = torch::cat({none, m.slice(2, 0, lk - 1)}, 2);  // (heads, Lq, Lk) m[j-1]
+    auto after = torch::cat({m.slice(2, 1, lk), none}, 2);       // (heads, Lq, Lk) m[j+1]
+    // Row-major nonzero: the r-th run start and the r-th run end belong to the same run.
+    auto starts = (m & before.logical_not()).nonzero();  // (runs, 3) head, query block, first key
+    auto ends = (m & after.logical_not()).nonzero();     // (runs, 3) head, query block, last key
+    RunBlocks out;
+    out.sequences = heads * lq;
+    out.runs = starts.size(0);
+    out.owner = starts.select(1, 0) * lq + starts.select(1, 1);  // (runs)
+    auto i32 = torch::TensorOptions().dtype(torch::kInt32).device(q.device());
+    auto firstToken = (starts.select(1, 0) * lk + starts.select(1, 2)) * kBlockTokens;  // (runs)
+    out.startK =
+        torch::cat({firstToken, torch::full({1}, heads * lk * kBlockTokens, firstToken.options())})
+            .to(torch::kInt32);
+    out.usedK = ((ends.select(1, 2) - starts.select(1, 2) + 1) * kBlockTokens).to(torch::kInt32);
+    out.cuQ = torch::arange(0, out.runs + 1, i32) * static_cast<int32_t>(kBlockTokens);
+    auto qb = headsOf(q, lq).view({heads * lq, kBlockTokens, d});  // (heads*Lq, 128, d)
+    out.q = qb.index_select(0, out.owner).view({-1, 1, d});        // (runs*128, 1, d)
+    out.k = headsOf(k, lk).view({-1, 1, d});                       // (heads*Lk*128, 1, d)
+    out.v = headsOf(v, lk).view({-1, 1, d});                       // (heads*Lk*128, 1, d)
+    return out;
+}
+
+torch::Tensor combineRuns(const RunBlocks& packed, const torch::Tensor& out,
+                          const torch::Tensor& lse) {
+    const int64_t d = out.size(2);
+    auto o = out.view({packed.runs, kBlockTokens, d}).to(torch::kFloat32);  // (runs, 128, d)
+    auto l = lse.view({packed.runs, kBlockTokens}).to(torch::kFloat32);     // (runs, 128)
+    auto f32 = l.options();
+    // Softmax over runs of the same query block: weights exp(lse - max) / sum.
+    auto peak =
+        torch::full({packed.sequences, kBlockTokens}, -std::numeric_limits<float>::infinity(), f32)
+            .index_reduce_(0, packed.owner, l, "amax");           // (sequences, 128)
+    auto w = torch::exp(l - peak.index_select(0, packed.owner));  // (runs, 128)
+    auto denom = torch::zeros({packed.sequences, kBlockTokens}, f32).index_add_(0, packed.owner, w);
+    auto num = torch::zeros({packed.sequences, kBlockTokens, d}, f32)
+                   .index_add_(0, packed.owner, o * w.unsqueeze(2));  // (sequences, 128, d)
+    // Query blocks without runs: denominator 0 → output 0.
+    return num / denom.clamp_min(std::numeric_limits<float>::min()).unsqueeze(2);
+}
+
+std::pair<torch::Tensor, torch::Tensor> runAttentionReference(const RunBlocks& packed) {
+    const int64_t d = packed.q.size(2);
+    auto start = packed.startK.to(torch::kCPU, torch::kInt64);
+    auto used = packed.usedK.to(torch::kCPU, torch::kInt64);
+    auto out =
+        torch::zeros({packed.runs * kBlockTokens, 1, d}, packed.q.options().dtype(torch::kFloat32));
+    auto lse = torch::zeros({packed.runs, kBlockTokens}, out.options());
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    for (int64_t r = 0; r < packed.runs; ++r) {
+        const int64_t k0 = start[r].item<int64_t>(), n = used[r].item<int64_t>();
+        auto qs = packed.q.slice(0, r * kBlockTokens, (r + 1) * kBlockTokens).select(1, 0);
+        auto ks = packed.k.slice(0, k0, k0 + n).select(1, 0);  // (n, d)
+        auto vs = packed.v.slice(0, k0, k0 + n).select(1, 0);
+        auto scores = torch::matmul(qs.to(torch::kFloat32), ks.to(torch::kFloat32).t()) * scale;
+        lse[r].copy_(torch::logsumexp(scores, -1));
+        out.slice(0, r * kBlockTokens, (r + 1) * kBlockTokens)
+            .select(1, 0)
+            .copy_(torch::matmul(torch::softmax(scores, -1), vs.to(torch::kFloat32)));
+    }
+    return {out, lse};
+}
+
+torch::Tensor blockSparseAttentionRuns(const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, const torch::Tensor& mask,
+                                       int64_t numHeads) {
+    const int64_t lq = q.size(0);
+    const int64_t lk = k.size(0);
+    const int64_t d = q.size(2) / numHeads;
+    auto packed = packRunBlocks(q, k, v, mask, numHeads, 0, numHeads);
+    if (packed.runs == 0) {
+        return torch::zeros_like(q);
+    }
+    // seqused_k gives each run its own length from its own start: runs may overlap in k.
+    auto result = at::_flash_attention_forward(
+        packed.q, packed.k, packed.v, packed.cuQ, packed.startK, kBlockTokens, lk * kBlockTokens,
+        0.0, false, false, 1.0 / std::sqrt(static_cast<double>(d)), std::nullopt, std::nullopt,
+        packed.usedK);
+    auto lse =
+        std::get<1>(result).view({packed.runs, kBlockTokens});    // (1, runs*128) → (runs, 128)
+    auto merged = combineRuns(packed, std::get<0>(result), lse);  // (H*Lq, 128, d) fp32
+    return merged.view({numHeads, lq, kBlockTokens, d})
+        .permute({1, 2, 0, 3})
+        .reshape({lq, kBlockTokens, numHeads * d})
+        .to(q.scalar_type());  // (Lq, 128, D)
 }
 
 torch::Tensor varlenAttentionReference(const VarlenBlocks& packed) {

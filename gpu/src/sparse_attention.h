@@ -5,6 +5,7 @@
 // block that selects nothing outputs zeros, like the Block-Sparse-Attention kernel.
 
 #include <cstdint>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -69,6 +70,35 @@ VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
 torch::Tensor blockSparseAttentionVarlen(const torch::Tensor& q, const torch::Tensor& k,
                                          const torch::Tensor& v, const torch::Tensor& mask,
                                          int64_t numHeads, int64_t gatherBudgetBytes = 2LL << 30);
+
+// The selected blocks of heads [headBegin, headEnd) as runs of consecutive key blocks: one
+// sequence per (head, query block, run). Keys are NOT gathered: each run points into the per-head
+// key buffer (start offset + length, flash attention's cu_seqlens_k + seqused_k), so the memory
+// traffic is the query block copied once per run instead of every selected key block once per
+// query block. The runs of one query block are merged with their log-sum-exps (combineRuns).
+struct RunBlocks {
+    torch::Tensor q;        // (runs*128, 1, d) the query block of each run
+    torch::Tensor k, v;     // (heads*Lk*128, 1, d) per-head keys and values, in key order
+    torch::Tensor cuQ;      // (runs+1) int32 query token offsets
+    torch::Tensor startK;   // (runs+1) int32 key token offset of each run (last entry: k's length)
+    torch::Tensor usedK;    // (runs) int32 key tokens of each run
+    torch::Tensor owner;    // (runs) int64 (head - headBegin) * Lq + query block
+    int64_t sequences = 0;  // heads * Lq
+    int64_t runs = 0;
+};
+RunBlocks packRunBlocks(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& mask, int64_t numHeads, int64_t headBegin,
+                        int64_t headEnd);
+// out (runs*128, 1, d), lse (runs, 128) fp32 → (sequences, 128, d) fp32; a query block without
+// runs gives zeros.
+torch::Tensor combineRuns(const RunBlocks& packed, const torch::Tensor& out,
+                          const torch::Tensor& lse);
+// Exact attention of each run (any device): (out (runs*128, 1, d) fp32, lse (runs, 128) fp32).
+std::pair<torch::Tensor, torch::Tensor> runAttentionReference(const RunBlocks& packed);
+// Flash attention over packRunBlocks (CUDA, bf16/fp16).
+torch::Tensor blockSparseAttentionRuns(const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, const torch::Tensor& mask,
+                                       int64_t numHeads);
 
 // Attention of one packed set, sequence by sequence with exact softmax (any device): the
 // reference for the varlen layout in tests. Returns (sequences*128, 1, d); empty sequences give 0.

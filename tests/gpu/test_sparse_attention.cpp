@@ -16,6 +16,9 @@ private Q_SLOTS:
     void varlenLayoutEqualsReference_data();
     void varlenLayoutEqualsReference();
     void packedShapesFollowTheMask();
+    void runLayoutEqualsReference_data();
+    void runLayoutEqualsReference();
+    void runsFollowConsecutiveBlocks();
 };
 
 void TestSparseAttention::varlenLayoutEqualsReference_data() {
@@ -80,6 +83,59 @@ void TestSparseAttention::packedShapesFollowTheMask() {
     // AND the gathered keys are the selected blocks in key order
     QVERIFY(torch::equal(p.k.slice(0, kBlockTokens, 2 * kBlockTokens).select(1, 0), k[0]));
     QVERIFY(torch::equal(p.k.slice(0, 3 * kBlockTokens, 4 * kBlockTokens).select(1, 0), k[2]));
+}
+
+void TestSparseAttention::runLayoutEqualsReference_data() {
+    QTest::addColumn<double>("density");
+    QTest::newRow("sparse") << 0.3;
+    QTest::newRow("half") << 0.5;
+    QTest::newRow("dense") << 0.9;
+}
+
+void TestSparseAttention::runLayoutEqualsReference() {
+    QFETCH(double, density);
+    // GIVEN 5 query blocks, 7 key blocks, 3 heads of 16 and a random mask with an empty row
+    torch::manual_seed(11);
+    const int64_t heads = 3, lq = 5, lk = 7, d = 16;
+    auto q = torch::randn({lq, kBlockTokens, heads * d});
+    auto k = torch::randn({lk, kBlockTokens, heads * d});
+    auto v = torch::randn({lk, kBlockTokens, heads * d});
+    auto mask = torch::rand({1, heads, lq, lk}) < density;
+    mask[0][1][2].fill_(false);
+    // WHEN each run is attended alone and the runs are merged by their log-sum-exps
+    auto packed = packRunBlocks(q, k, v, mask, heads, 0, heads);
+    auto [out, lse] = runAttentionReference(packed);
+    auto merged = combineRuns(packed, out, lse)
+                      .view({heads, lq, kBlockTokens, d})  // (H, Lq, 128, d)
+                      .permute({1, 2, 0, 3})
+                      .reshape({lq, kBlockTokens, heads * d});  // (Lq, 128, D)
+    // THEN the result equals the exact block-sparse attention, zeros for the empty query block
+    auto ref = blockSparseAttentionReference(q, k, v, mask, heads);
+    const double err = (merged - ref).norm().item<double>() / ref.norm().item<double>();
+    qInfo("runs %lld, relative error %.3g", static_cast<long long>(packed.runs), err);
+    QVERIFY(err < 1e-5);
+    QCOMPARE(merged[2].slice(1, d, 2 * d).abs().max().item<float>(), 0.0f);
+}
+
+void TestSparseAttention::runsFollowConsecutiveBlocks() {
+    // GIVEN one head, one query block selecting key blocks {0,1,2} and {5} of 6
+    const int64_t d = 8;
+    auto q = torch::randn({1, kBlockTokens, d});
+    auto k = torch::randn({6, kBlockTokens, d});
+    auto mask = torch::zeros({1, 1, 1, 6}, torch::kBool);
+    mask[0][0][0].slice(0, 0, 3).fill_(true);
+    mask[0][0][0][5] = true;
+    // WHEN packed into runs
+    auto p = packRunBlocks(q, k, k, mask, 1, 0, 1);
+    // THEN there are two runs: 3 blocks from token 0 and 1 block from token 5*128
+    QCOMPARE(p.runs, 2);
+    QCOMPARE(p.startK[0].item<int>(), 0);
+    QCOMPARE(p.usedK[0].item<int>(), 3 * static_cast<int>(kBlockTokens));
+    QCOMPARE(p.startK[1].item<int>(), 5 * static_cast<int>(kBlockTokens));
+    QCOMPARE(p.usedK[1].item<int>(), static_cast<int>(kBlockTokens));
+    QCOMPARE(p.startK[2].item<int>(), 6 * static_cast<int>(kBlockTokens));
+    QVERIFY(
+        torch::equal(p.q.slice(0, kBlockTokens, 2 * kBlockTokens), p.q.slice(0, 0, kBlockTokens)));
 }
 
 QTEST_GUILESS_MAIN(TestSparseAttention)
