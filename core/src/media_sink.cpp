@@ -227,8 +227,12 @@ Status MediaSink::Impl::setupEncoder(const AVCodec* codec, const std::string& mu
         av_dict_set(&o, "profile", s.proresProfile.empty() ? "hq" : s.proresProfile.c_str(), 0);
     if (name == "libx265")
         av_dict_set(&o, "x265-params", "log-level=error", 0);
-    if (name == "ffv1")
-        av_dict_set(&o, "level", "3", 0);  // slices + CRCs, multithreaded
+    if (name == "ffv1") {
+        av_dict_set(&o, "level", "3", 0);    // slices + CRCs, multithreaded
+        av_dict_set(&o, "slices", "16", 0);  // one slice per thread at 4K too
+    }
+    if (name == "ffv1" || name == "prores_ks")
+        enc->thread_count = 0;  // slice threads on every core (FFmpeg's default is one thread)
     const int err = avcodec_open2(enc.get(), codec, &o);
     const AVDictionaryEntry* unused = av_dict_get(o, "", nullptr, AV_DICT_IGNORE_SUFFIX);
     std::string unusedName = unused ? unused->key : "";

@@ -14,6 +14,7 @@
 #include "fvs/gpu/device_info.h"
 #include "lq_input.h"
 #include "sparse_attention.h"
+#include "stage_profiler.h"
 
 namespace fvs::gpu {
 namespace {
@@ -270,8 +271,9 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     tap("frames", frames);
     mark("color_fix");
     if (m_profile) {
-        std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n", static_cast<long long>(k),
-                     static_cast<long long>(decoded.size(2)), profile.c_str());
+        std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n  dit stages (ms): %s\n",
+                     static_cast<long long>(k), static_cast<long long>(decoded.size(2)),
+                     profile.c_str(), StageProfiler::drain().c_str());
         m_lastChunkEnd = Clock::now();
     }
     auto out = frames[0]

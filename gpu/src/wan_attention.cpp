@@ -4,6 +4,7 @@
 
 #include "rope.h"
 #include "sparse_attention.h"
+#include "stage_profiler.h"
 
 namespace fvs::gpu {
 
@@ -44,6 +45,7 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
     auto qw = windowPartition(qr, f, h, w);                     // (Lq_win, 128, D)
     auto kw = windowPartition(kr, f, h, w);                     // (Lq_win, 128, D)
     auto vw = windowPartition(vv, f, h, w);                     // (Lq_win, 128, D)
+    StageProfiler::mark("self.qkv_rope_windows", x.device());
     const int64_t headDim = x.size(2) / m_numHeads;
     // Taps in the kernel's layout: window-order tokens × heads × head_dim.
     tap("q", qw.view({-1, m_numHeads, headDim}));
@@ -55,7 +57,9 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
         kw = torch::cat({cache.k, kw}, 0);  // (cached + Lq_win, 128, D)
         vw = torch::cat({cache.v, vw}, 0);  // (cached + Lq_win, 128, D)
     }
+    StageProfiler::mark("self.kv_cat", x.device());
     auto mask = lcsaBlockMask(qw, kw, m_numHeads, queryGroups, ctx.topk, ctx.local);
+    StageProfiler::mark("self.mask", x.device());
     if (ctx.hooks && ctx.hooks->injectMask) {
         auto injected = ctx.hooks->injectMask(ctx.blockIndex);
         if (injected.defined()) {
@@ -74,7 +78,9 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
         ctx.stats->candidateBlocks += mask.numel();
     }
     tap("mask", mask);
+    StageProfiler::mark("self.stats_hooks", x.device());
     auto attn = blockSparseAttention(qw, kw, vw, mask, m_numHeads);  // (Lq_win, 128, D)
+    StageProfiler::mark("self.attention", x.device());
     // The cache keeps int(kv_ratio) groups; only the oldest single group is ever dropped.
     const int64_t groups = kw.size(0) / ws;
     if (groups > ctx.kvGroups) {
@@ -85,7 +91,9 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
         cache.v = vw;
     }
     tap("attn", attn.view({-1, m_numHeads, headDim}));
-    return o(windowReverse(attn, f, h, w));  // (1, L, D)
+    auto out = o(windowReverse(attn, f, h, w));  // (1, L, D)
+    StageProfiler::mark("self.cache_out", x.device());
+    return out;
 }
 
 WanCrossAttentionImpl::WanCrossAttentionImpl(int64_t dim, int64_t numHeads, double eps)

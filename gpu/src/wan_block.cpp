@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "stage_profiler.h"
+
 namespace fvs::gpu {
 
 WanBlockImpl::WanBlockImpl(int64_t dim, int64_t ffnDim, int64_t numHeads, double eps) : m_eps(eps) {
@@ -33,15 +35,20 @@ torch::Tensor WanBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
         }
     };
     tap("in", x);
+    const auto device = x.device();
+    StageProfiler::begin(device);
     auto y = layerNorm(x) * (1 + mods[1]) + mods[0];
+    StageProfiler::mark("block.norm_mod", device);
     auto selfOut = self_attn(y, ctx, cache);
     tap("self_attn_out", selfOut);
     auto h = x + mods[2] * selfOut;
     auto crossOut = cross_attn(norm3(h));  // no modulation, no gate
     tap("cross_attn_out", crossOut);
     h = h + crossOut;
+    StageProfiler::mark("block.cross_attn", device);
     auto z = layerNorm(h) * (1 + mods[4]) + mods[3];
     h = h + mods[5] * ffn->forward(z);
+    StageProfiler::mark("block.ffn", device);
     tap("out", h);
     return h;
 }

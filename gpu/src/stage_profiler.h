@@ -1,0 +1,23 @@
+#pragma once
+// StageProfiler: opt-in wall-time split of the engine's stages (FVS_PROFILE=1). Each mark
+// synchronises the device, so it is for finding where the time goes, never for production runs.
+// State is per thread: one engine thread owns a stream.
+
+#include <string>
+
+#include <torch/torch.h>
+
+namespace fvs::gpu {
+
+class StageProfiler {
+public:
+    static bool enabled();
+    // Adds the time since the previous mark (or begin()) of this thread to `stage`.
+    static void mark(const char* stage, const torch::Device& device);
+    // Starts a measured span without attributing the time before it.
+    static void begin(const torch::Device& device);
+    // "stage total_ms, ..." for the stages marked since the last drain(), then forgets them.
+    static std::string drain();
+};
+
+}  // namespace fvs::gpu
