@@ -494,6 +494,11 @@ bool ExportPipeline::isPaused() const {
 
 Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_token stop) {
     Run r(*this, m_request, processor);
+    // Any stop (the caller's cancel or a failing stage) also interrupts an engine step in
+    // progress: a FlashVSR chunk can take seconds, and only requestStop() reaches into it. The
+    // callback runs on the thread that stops (requestStop is the processor's thread-safe call).
+    std::stop_callback stopEngine(r.stopSource.get_token(),
+                                  [&processor] { processor.requestStop(); });
     std::stop_callback forward(stop, [&r] { r.stopSource.request_stop(); });
     if (stop.stop_requested())
         return makeError(ErrorCode::Cancelled, "export cancelled");
@@ -510,6 +515,8 @@ Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_t
     if (!r.error)
         if (Status st = r.finishOutput(); !st)
             r.error = st.error();
+    if (r.stopSource.stop_requested())
+        processor.reset();  // re-arms it after requestStop(), so the caller may use it again
     if (r.error) {
         if (r.sink)
             r.sink->abort();  // the .part goes; completed segments stay for a resume

@@ -97,6 +97,11 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
         }
     };
 
+    // A pause or cancel (from this process or through the queue file) also stops the engine inside
+    // its current step; ExportPipeline does the same, this covers a stop that lands before run()
+    // has registered its own callback.
+    std::stop_callback stopEngine(jobStop.get_token(),
+                                  [&processor] { processor.value()->requestStop(); });
     ExportPipeline pipeline(req);
     auto result = pipeline.run(*processor.value(), jobStop.get_token());
     if (result)

@@ -52,6 +52,22 @@ ExportRequest baseRequest(const fs::path& in, const fs::path& out) {
     return r;
 }
 
+// Exports `req` through a Lanczos processor of `factor`; the decoded output, or nullopt with the
+// export's error in `error`.
+std::optional<DecodedClip> exportLanczos(const ExportRequest& req, double factor,
+                                         std::string& error) {
+    ResampleProcessor proc({ResampleKernel::Lanczos3, ScaleRequest{factor}});
+    auto r = ExportPipeline(req).run(proc);
+    if (!r) {
+        error = r.error().message;
+        return std::nullopt;
+    }
+    auto out = decodeClip(req.output);
+    if (!out)
+        error = "cannot decode " + req.output.string();
+    return out;
+}
+
 std::vector<int64_t> relative(std::vector<int64_t> v, size_t from, size_t to) {
     std::vector<int64_t> out(v.begin() + from, v.begin() + to);
     const int64_t base = out.empty() ? 0 : out.front();
@@ -139,24 +155,19 @@ private Q_SLOTS:
         auto src = decodeClip(m_cfr);
         QVERIFY(src);
         // GIVEN frames [5, 17) WHEN exported THEN exactly those 12 frames, re-timed from 0
+        std::string error;
         ExportRequest byFrame = baseRequest(m_cfr, path("trim-frames.mp4"));
         byFrame.trim.startFrame = 5;
         byFrame.trim.endFrame = 17;
-        ResampleProcessor p1({ResampleKernel::Lanczos3, ScaleRequest{1.0}});
-        auto r1 = ExportPipeline(byFrame).run(p1);
-        QVERIFY2(r1.ok(), r1.ok() ? "" : r1.error().message.c_str());
-        auto out1 = decodeClip(byFrame.output);
-        QVERIFY(out1);
+        auto out1 = exportLanczos(byFrame, 1.0, error);
+        QVERIFY2(out1, error.c_str());
         QCOMPARE(out1->ptsUs, relative(src->ptsUs, 5, 17));
         // GIVEN [0.2 s, 0.6 s) at 25 fps WHEN exported THEN frames 5..14
         ExportRequest byTime = baseRequest(m_cfr, path("trim-time.mp4"));
         byTime.trim.startUs = 200000;
         byTime.trim.endUs = 600000;
-        ResampleProcessor p2({ResampleKernel::Lanczos3, ScaleRequest{1.0}});
-        auto r2 = ExportPipeline(byTime).run(p2);
-        QVERIFY2(r2.ok(), r2.ok() ? "" : r2.error().message.c_str());
-        auto out2 = decodeClip(byTime.output);
-        QVERIFY(out2);
+        auto out2 = exportLanczos(byTime, 1.0, error);
+        QVERIFY2(out2, error.c_str());
         QCOMPARE(out2->ptsUs, relative(src->ptsUs, 5, 15));
         // AND an empty or reversed range is refused before any output is written
         ExportRequest bad = baseRequest(m_cfr, path("trim-bad.mp4"));

@@ -83,7 +83,9 @@ public:
     ExportPipeline& operator=(const ExportPipeline&) = delete;
 
     // Runs the export to the end. A stop request returns ErrorCode::Cancelled within about one
-    // frame and leaves nothing under the output name (completed segments stay for a resume).
+    // frame (or one engine step: the stop is passed on with processor.requestStop(), and the
+    // processor is reset() afterwards) and leaves nothing under the output name (completed
+    // segments stay for a resume).
     Result<ExportSummary> run(FrameProcessor& processor, std::stop_token stop = {});
 
     void pause();
