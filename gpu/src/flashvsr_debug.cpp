@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "block_check.h"
 #include "flashvsr_model.h"
 #include "flashvsr_stream.h"
 #include "tensor_io.h"
@@ -11,13 +12,11 @@ namespace fvs::gpu {
 core::Result<DebugRunSummary> runFlashVsrDebug(const DebugRunRequest& request) {
     torch::NoGradGuard noGrad;
     const auto start = std::chrono::steady_clock::now();
-    FlashVsrOptions options;
-    options.device =
-        torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    options.dtype = options.device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
-    if (auto st = options.applyKeyValues(request.options); !st) {
-        return st.error();
+    auto parsed = debugOptions(request.options);
+    if (!parsed) {
+        return parsed.error();
     }
+    const FlashVsrOptions& options = *parsed;
     auto inputs = readSafeTensors(request.framesPath, ReadOptions{false, {}});
     if (!inputs) {
         return inputs.error();

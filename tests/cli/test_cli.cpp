@@ -194,6 +194,42 @@ private Q_SLOTS:
 #endif
     }
 
+    void debugBlockChecksTaps() {
+#ifdef FVS_HAVE_TORCH
+        // GIVEN the reduced model folder and the reference's taps of one of its blocks
+        const QString models = QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11");
+        const QString taps =
+            QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/block_taps/taps.safetensors");
+        // WHEN `debug block` runs in fp32 on the CPU with a JSON report
+        const QString json = path("block.json");
+        Run r = flashvsr({"debug", "block", "--models", models, "--taps", taps, "--options",
+                          "device=cpu,dtype=fp32", "--tol", "1e-4", "--json", json});
+        // THEN it passes (exit 0), prints a line per block and writes the report
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("block 1: x_out rel"), qPrintable(r.out));
+        QVERIFY(r.out.contains("PASS"));
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto report = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(report.value("pass").toBool(), true);
+        QCOMPARE(report.value("blocks").toArray().size(), 1);
+        // AND an impossible tolerance fails with exit 1 and FAIL
+        Run strict = flashvsr({"debug", "block", "--models", models, "--taps", taps, "--options",
+                               "device=cpu,dtype=fp32", "--tol", "1e-30"});
+        QCOMPARE(strict.code, 1);
+        QVERIFY(strict.out.contains("FAIL"));
+        // AND bad arguments and a missing tap file are clear errors
+        QCOMPARE(flashvsr({"debug", "block", "--models", models}).code, 1);
+        QCOMPARE(
+            flashvsr({"debug", "block", "--models", models, "--taps", taps, "--tol", "x"}).code, 1);
+        Run missing = flashvsr({"debug", "block", "--models", models, "--taps", path("none")});
+        QCOMPARE(missing.code, 2);
+        QVERIFY(missing.err.contains("does not exist"));
+#else
+        QSKIP("built without LibTorch");
+#endif
+    }
+
     void badInputs_data() {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<int>("expected");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tensor_io.h"
 
@@ -59,6 +60,39 @@ inline double maxAbsError(const torch::Tensor& ours, const torch::Tensor& golden
 
 inline std::string shapeOf(const torch::Tensor& t) {
     return shapeString(t.sizes());
+}
+
+// A decoder golden folder (tc_decoder, vae_decoder): weights.safetensors with release key names
+// and one file per chunk. Sets two intra-op threads (the goldens were made with two).
+struct DecoderGoldens {
+    TensorMap weights;
+    std::vector<TensorMap> chunks;
+};
+
+inline DecoderGoldens loadDecoderGoldens(const std::string& folder, int chunkCount = 3) {
+    torch::set_num_threads(2);
+    DecoderGoldens g;
+    g.weights = weightsOf(loadGolden(folder + "/weights.safetensors"));
+    for (int k = 0; k < chunkCount; ++k)
+        g.chunks.push_back(loadGolden(folder + "/chunk" + std::to_string(k) + ".safetensors"));
+    return g;
+}
+
+// `loader(weights, label)` (loadTcDecoder, loadWanVaeDecoder, ...) whose error becomes an exception
+// (QtTest reports it as a failure).
+template <class Loader>
+auto loadOrThrow(Loader&& loader, const TensorMap& weights, const std::string& label) {
+    auto decoder = loader(weights, label);
+    if (!decoder)
+        throw std::runtime_error(decoder.error().message);
+    return *decoder;
+}
+
+// Failure text of a per-chunk comparison: "chunk k: rel X, shape A vs B".
+inline std::string chunkMismatch(int chunk, double rel, const torch::Tensor& ours,
+                                 const torch::Tensor& golden) {
+    return "chunk " + std::to_string(chunk) + ": rel " + std::to_string(rel) + ", shape " +
+           shapeOf(ours) + " vs " + shapeOf(golden);
 }
 
 }  // namespace fvs::gpu::testing

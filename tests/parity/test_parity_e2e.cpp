@@ -47,6 +47,43 @@ FlashVsrOptions goldenOptions(const std::filesystem::path& folder) {
     return options;
 }
 
+// One stream over `lq` (N, 3, H, W) with the reference noise, pushed in batches ending at `cuts`
+// (then the rest), finished: the outputs and the DiT latents of every chunk ("chunk<k>.z0").
+struct StreamedClip {
+    torch::Tensor frames;  // (N, 3, H, W)
+    std::map<std::string, torch::Tensor> z0;
+    int64_t chunks = 0;
+    int64_t emptyQueryBlocks = 0;
+};
+
+StreamedClip streamClip(const std::shared_ptr<FlashVsrModel>& model, const torch::Tensor& lq,
+                        const torch::Tensor& noise, const std::vector<int64_t>& cuts = {}) {
+    FlashVsrStream stream(model);
+    if (auto st = stream.configure(lq.size(2), lq.size(3)); !st) {
+        throw std::runtime_error(st.error().message);
+    }
+    stream.setNoise(noise.to(torch::kFloat32));
+    StreamedClip out;
+    DitHooks hooks;
+    hooks.tap = [&](const std::string& name, const torch::Tensor& t) {
+        if (name.find(".z0") != std::string::npos) {
+            out.z0[name] = t.clone();
+        }
+    };
+    stream.setHooks(&hooks);
+    int64_t begin = 0;
+    for (int64_t end : cuts) {
+        stream.push(lq.slice(0, begin, end));
+        begin = end;
+    }
+    stream.push(lq.slice(0, begin, lq.size(0)));
+    stream.finish();
+    out.frames = stream.take();
+    out.chunks = stream.chunksRun();
+    out.emptyQueryBlocks = stream.attentionStats().emptyQueryBlocks;
+    return out;
+}
+
 }  // namespace
 
 void TestParityE2e::v1ProjectorMatchesReference() {
@@ -72,21 +109,10 @@ void TestParityE2e::v1ProjectorMatchesReference() {
     QCOMPARE(QString::fromStdString((*model)->options().version), QString("v1"));
     auto io = loadGolden("e2e_v11/io.safetensors");
     auto golden1 = loadGolden("e2e_v1.safetensors");
-    auto lq = goldenLq(golden(io, "input.lr_uint8"));
-    FlashVsrStream stream(*model);
-    QVERIFY(stream.configure(lq.size(2), lq.size(3)).ok());
-    stream.setNoise(golden(io, "input.noise").to(torch::kFloat32));
-    std::map<std::string, torch::Tensor> taps;
-    DitHooks hooks;
-    hooks.tap = [&](const std::string& name, const torch::Tensor& t) {
-        if (name.find(".z0") != std::string::npos) {
-            taps[name] = t.clone();
-        }
-    };
-    stream.setHooks(&hooks);
     // WHEN the clip is streamed
-    stream.push(lq);
-    stream.finish();
+    const auto run =
+        streamClip(*model, goldenLq(golden(io, "input.lr_uint8")), golden(io, "input.noise"));
+    const auto& taps = run.z0;
     // THEN the DiT latents of every chunk match the v1 reference
     for (int k = 0; k < 3; ++k) {
         const auto key = "chunk" + std::to_string(k) + ".z0";
@@ -108,27 +134,13 @@ void TestParityE2e::streamMatchesReferenceOverThreeChunks() {
     auto io = loadGolden("e2e_v11/io.safetensors");
     const auto& lr = golden(io, "input.lr_uint8");  // (37, 32, 64, 3) uint8
     const int64_t n = lr.size(0);
-    auto lq = goldenLq(lr);  // (N, 3, H, W)
-    FlashVsrStream stream(*model);
-    QVERIFY(stream.configure(lq.size(2), lq.size(3)).ok());
-    stream.setNoise(golden(io, "input.noise").to(torch::kFloat32));
-    std::map<std::string, torch::Tensor> taps;
-    DitHooks hooks;
-    hooks.tap = [&](const std::string& name, const torch::Tensor& t) {
-        if (name.find(".z0") != std::string::npos) {
-            taps[name] = t.clone();
-        }
-    };
-    stream.setHooks(&hooks);
     // WHEN the frames are streamed in uneven batches and the stream is finished
-    stream.push(lq.slice(0, 0, 10));
-    stream.push(lq.slice(0, 10, 30));
-    stream.push(lq.slice(0, 30, n));
-    stream.finish();
-    auto frames = stream.take();  // (N, 3, H, W)
+    const auto run = streamClip(*model, goldenLq(lr), golden(io, "input.noise"), {10, 30});
+    const auto& frames = run.frames;  // (N, 3, H, W)
+    const auto& taps = run.z0;
     // THEN every input frame has its output, and each chunk matches the reference
     QCOMPARE(frames.size(0), n);
-    QCOMPARE(stream.chunksRun(), int64_t{3});
+    QCOMPARE(run.chunks, int64_t{3});
     int64_t start = 0;
     for (int k = 0; k < 3; ++k) {
         auto chunk = loadGolden("e2e_v11/chunk" + std::to_string(k) + ".safetensors");
@@ -148,7 +160,7 @@ void TestParityE2e::streamMatchesReferenceOverThreeChunks() {
         start += count;
     }
     // AND the sparse regime really exercised empty query blocks (8 in the reference run)
-    QCOMPARE(stream.attentionStats().emptyQueryBlocks, int64_t{8});
+    QCOMPARE(run.emptyQueryBlocks, int64_t{8});
 }
 
 QTEST_GUILESS_MAIN(TestParityE2e)

@@ -24,18 +24,14 @@ private:
     std::vector<TensorMap> m_chunks;
 
     TcDecoder make() {
-        auto decoder = loadTcDecoder(m_weights, "tc_decoder/weights.safetensors");
-        if (!decoder)
-            throw std::runtime_error(decoder.error().message);
-        return *decoder;
+        return loadOrThrow(loadTcDecoder, m_weights, "tc_decoder/weights.safetensors");
     }
 
 private Q_SLOTS:
     void initTestCase() {
-        torch::set_num_threads(2);
-        m_weights = weightsOf(loadGolden("tc_decoder/weights.safetensors"));
-        for (int k = 0; k < 3; ++k)
-            m_chunks.push_back(loadGolden("tc_decoder/chunk" + std::to_string(k) + ".safetensors"));
+        auto goldens = loadDecoderGoldens("tc_decoder");
+        m_weights = std::move(goldens.weights);
+        m_chunks = std::move(goldens.chunks);
     }
 
     void configFromWeights() {
@@ -58,12 +54,7 @@ private Q_SLOTS:
             // THEN the frames (21, then 8) and all 9 MemBlock memories match the reference
             const auto& expected = tensorOf(g, "output.frames");
             const double rel = relError(frames, expected);
-            QVERIFY2(rel <= kTolerance,
-                     qPrintable(QString("chunk %1: rel %2, shape %3 vs %4")
-                                    .arg(k)
-                                    .arg(rel)
-                                    .arg(QString::fromStdString(shapeOf(frames)))
-                                    .arg(QString::fromStdString(shapeOf(expected)))));
+            QVERIFY2(rel <= kTolerance, chunkMismatch(k, rel, frames, expected).c_str());
             for (int slot = 0; slot < 9; ++slot) {
                 const auto& mem = tensorOf(g, "tap.mem." + std::to_string(kMemBlockLayers[slot]));
                 const double memRel = relError(state.memory[slot], mem);

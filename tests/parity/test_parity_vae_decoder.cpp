@@ -22,19 +22,14 @@ private:
     std::vector<TensorMap> m_chunks;
 
     WanVaeDecoder make(const TensorMap& weights) {
-        auto decoder = loadWanVaeDecoder(weights, "vae_decoder/weights.safetensors");
-        if (!decoder)
-            throw std::runtime_error(decoder.error().message);
-        return *decoder;
+        return loadOrThrow(loadWanVaeDecoder, weights, "vae_decoder/weights.safetensors");
     }
 
 private Q_SLOTS:
     void initTestCase() {
-        torch::set_num_threads(2);
-        m_weights = weightsOf(loadGolden("vae_decoder/weights.safetensors"));
-        for (int k = 0; k < 3; ++k)
-            m_chunks.push_back(
-                loadGolden("vae_decoder/chunk" + std::to_string(k) + ".safetensors"));
+        auto goldens = loadDecoderGoldens("vae_decoder");
+        m_weights = std::move(goldens.weights);
+        m_chunks = std::move(goldens.chunks);
     }
 
     void configFromWeights() {
@@ -60,12 +55,7 @@ private Q_SLOTS:
             const auto& expected = tensorOf(g, "output.frames");
             QCOMPARE(frames.size(2), expectedFrames[k]);
             const double rel = relError(frames, expected);
-            QVERIFY2(rel <= kTolerance,
-                     qPrintable(QString("chunk %1: rel %2, shape %3 vs %4")
-                                    .arg(k)
-                                    .arg(rel)
-                                    .arg(QString::fromStdString(shapeOf(frames)))
-                                    .arg(QString::fromStdString(shapeOf(expected)))));
+            QVERIFY2(rel <= kTolerance, chunkMismatch(k, rel, frames, expected).c_str());
             QVERIFY(frames.abs().max().item<float>() <= 1.0f);
         }
     }

@@ -3,7 +3,9 @@
 # with random weights in the release formats (gpu_reference.py), run our engine on the same inputs and
 # noise (`flashvsr debug run`), compare, then upscale a clip end to end with `flashvsr upscale --engine
 # flashvsr`. Needs the reference checkout carried as .ref/FlashVSR and .gpu/ (packaging/gpu/build.sh).
-# Usage: tests/parity/tools/gpu_parity.sh OUTDIR [FRAMES]
+# Also the per-block check (`flashvsr debug block` on the reference's chunk-1 taps, masks injected)
+# and, with FULL=1, the Full (Wan VAE decoder) pipeline end to end.
+# Usage: [FULL=1] tests/parity/tools/gpu_parity.sh OUTDIR [FRAMES]
 set -uo pipefail
 out=${1:?OUTDIR}; frames=${2:-61}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd); cd "$root"
@@ -19,7 +21,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 step reference
 python3 tests/parity/tools/gpu_reference.py .ref/FlashVSR --out $ref --frames "$frames" \
-  --attention flex --save-fp16 >"$out/reference.log" 2>&1 || { tail -30 "$out/reference.log"; exit 1; }
+  --attention flex --save-fp16 --taps --taps-chunk 1 >"$out/reference.log" 2>&1 ||
+  { tail -30 "$out/reference.log"; exit 1; }
 cp $ref/summary.json "$out/reference_summary.json"
 echo v1.1 >$ref/model/flashvsr_version.txt
 
@@ -37,6 +40,25 @@ if [[ $rc == 0 ]]; then
     --options $opts --out $ours/out2.safetensors >"$out/ours2.log" 2>&1 &&
     python3 tests/parity/tools/compare_outputs.py $ours/out.safetensors:output.frames \
       $ours/out2.safetensors:output.frames --json "$out/repeat.json" | tail -3
+fi
+
+step "block check (bf16, CUDA, the reference's masks injected; chunk 1, first and last block)"
+$fvs debug block --models $ref/model --taps $ref/taps.safetensors --options $opts \
+  --json "$out/block_check.json" >"$out/block.log" 2>&1; echo "debug block rc=$?"
+tail -6 "$out/block.log"
+
+if [[ ${FULL:-0} == 1 ]]; then
+  step "full decoder: reference (Full pipeline, Wan VAE, tiled=False)"
+  reff=/tmp/fvs-ref-full; mkdir -p $reff; ln -sfn $ref/model $reff/model
+  python3 tests/parity/tools/gpu_reference.py .ref/FlashVSR --out $reff --skip-weights \
+    --frames "$frames" --attention flex --save-fp16 --decoder full >"$out/reference_full.log" 2>&1 &&
+    cp $reff/summary.json "$out/reference_full_summary.json" || tail -30 "$out/reference_full.log"
+  step "full decoder: ours"
+  $fvs debug run --models $ref/model --frames $ref/inputs.safetensors --noise $ref/inputs.safetensors \
+    --options $opts,decoder=full --out $ours/out_full.safetensors >"$out/ours_full.log" 2>&1 &&
+    python3 tests/parity/tools/compare_outputs.py $reff/output.safetensors:output.frames_fp16 \
+      $ours/out_full.safetensors:output.frames --json "$out/compare_full.json" | tail -5
+  rm -f $ours/out_full.safetensors
 fi
 
 step "models check"
@@ -65,5 +87,7 @@ for n in ("probe_in", "probe_out"):
 PY
 step done
 # The device tool brings back at most 8 files: keep the summaries, pack the logs.
+# Kept: reference_summary.json, compare.json, block_check.json, logs.tgz (+ with FULL=1
+# reference_full_summary.json, compare_full.json).
 (cd "$out" && tar czf logs.tgz ./*.log ./*.txt ./probe_*.json ./repeat.json 2>/dev/null &&
   rm -f ./*.log ./*.txt ./probe_*.json ./repeat.json)
