@@ -1,8 +1,14 @@
 // flashvsr-studio [FILES...]: the desktop application. Composition root: builds the services,
 // view-models and queue runner, then loads FlashVsr.Ui's Main.qml from the module's qrc path
 // (Qt 6.4 has no loadFromModule).
+//
+// --help and --version need no display: they are answered with a QCoreApplication before any
+// window system is touched. --grab FRAME OUT.png (automation, see studio_grab.h) shows FRAME of
+// the first file side by side and saves the window once the upscaled frame is on screen.
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QIcon>
@@ -12,6 +18,9 @@
 #include <QUrl>
 #include <QtQml/QQmlExtensionPlugin>
 #include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
 
 #include "app_settings.h"
 #include "export_queue_model.h"
@@ -20,36 +29,162 @@
 #include "fvs/core/xdg_paths.h"
 #include "preview_controller.h"
 #include "source_list_model.h"
+#include "studio_grab.h"
 #include "studio_services_impl.h"
 #include "thumbnail_provider.h"
+#include "video_texture_item.h"
 
 Q_IMPORT_QML_PLUGIN(FlashVsr_UiPlugin)
 
+namespace {
+
+struct Options {
+    QCommandLineOption engine{
+        QStringLiteral("engine"),
+        QCoreApplication::translate("main", "Preview engine for this run (not saved): %1.")
+            .arg(QStringLiteral("flashvsr, lanczos, bicubic")),
+        QStringLiteral("NAME")};
+    QCommandLineOption models{
+        QStringLiteral("models"),
+        QCoreApplication::translate("main", "FlashVSR model folder for this run (not saved)."),
+        QStringLiteral("DIR")};
+    QCommandLineOption grab{
+        QStringLiteral("grab"),
+        QCoreApplication::translate(
+            "main",
+            "Show frame FRAME of the first file side by side, save the window to OUT.png once "
+            "the upscaled frame is on screen, print the engine and display counters, and quit "
+            "(exit code 0; 1 on failure or timeout)."),
+        QStringLiteral("FRAME OUT.png")};
+    QCommandLineOption timeout{
+        QStringLiteral("timeout"),
+        QCoreApplication::translate("main", "With --grab: give up after SECONDS (default 300)."),
+        QStringLiteral("SECONDS"), QStringLiteral("300")};
+};
+
+void describe(QCommandLineParser& parser, const Options& options) {
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main", "Upscale videos with FlashVSR: compare before and after, queue exports."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({options.engine, options.models, options.grab, options.timeout});
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QCoreApplication::translate("main", "Videos or folders to open."),
+                                 QStringLiteral("[FILES...]"));
+}
+
+void setIdentity() {
+    QCoreApplication::setOrganizationName(QStringLiteral("flashvsr-studio"));
+    QCoreApplication::setApplicationName(QStringLiteral("flashvsr-studio"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FVS_VERSION));
+}
+
+bool asksForHelpOrVersion(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        for (const char* flag : {"-h", "--help", "-?", "--help-all", "-v", "--version"})
+            if (std::strcmp(argv[i], flag) == 0)
+                return true;
+        if (std::strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return false;
+}
+
+// Answers --help/--version without a display; QCommandLineParser::process exits.
+int helpOrVersion(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    setIdentity();
+    fvs::ui::AppSettings settings(nullptr);
+    settings.applyLanguage();  // the help in the user's language
+    Options options;
+    QCommandLineParser parser;
+    describe(parser, options);
+    parser.process(app);
+    return 0;
+}
+
+int usageError(const QString& message) {
+    std::fprintf(stderr, "flashvsr-studio: %s\n", message.toLocal8Bit().constData());
+    return 1;
+}
+
+// "--grab FRAME OUT.png" takes two values, which QCommandLineParser cannot express: take them
+// out of the argument list before it parses the rest.
+std::optional<QString> takeGrab(QStringList& args, std::optional<fvs::app::GrabRequest>& grab) {
+    const qsizetype at = args.indexOf(QStringLiteral("--grab"));
+    if (at < 0)
+        return std::nullopt;
+    if (at + 2 >= args.size())
+        return QStringLiteral("--grab needs FRAME and OUT.png");
+    bool ok = false;
+    fvs::app::GrabRequest request;
+    request.frame = args.at(at + 1).toLongLong(&ok);
+    if (!ok || request.frame < 0)
+        return QStringLiteral("--grab: FRAME must be a frame number >= 0, not '%1'")
+            .arg(args.at(at + 1));
+    request.outPath = args.at(at + 2);
+    if (!request.outPath.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+        return QStringLiteral("--grab: OUT must be a .png file, not '%1'").arg(request.outPath);
+    args.remove(at, 3);
+    grab = request;
+    return std::nullopt;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    // The scene graph on OpenGL: CUDA-GL interop (CUDA builds) needs GL textures.
+    if (asksForHelpOrVersion(argc, argv))
+        return helpOrVersion(argc, argv);
+
+    // The scene graph on OpenGL: CUDA-GL interop (CUDA builds) needs GL textures, and CPU builds
+    // render the same way (Qt's default on Linux).
     QQuickWindow::setGraphicsApi(QSGRendererInterface::OpenGL);
     QGuiApplication app(argc, argv);
-    QGuiApplication::setOrganizationName(QStringLiteral("flashvsr-studio"));
-    QGuiApplication::setApplicationName(QStringLiteral("flashvsr-studio"));
+    setIdentity();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("FlashVSR Studio"));
-    QGuiApplication::setApplicationVersion(QStringLiteral(FVS_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral("flashvsr-studio"));
     QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/flashvsr-studio.svg")));
     QQuickStyle::setStyle(QStringLiteral("Fusion"));
 
     fvs::app::StudioServicesImpl services;
     fvs::ui::AppSettings settings(&services);
-    settings.applyLanguage();  // before the parser, so --help is translated too
+    settings.applyLanguage();
 
+    QStringList args = QGuiApplication::arguments();
+    std::optional<fvs::app::GrabRequest> grab;
+    if (auto error = takeGrab(args, grab))
+        return usageError(*error);
+    Options options;
     QCommandLineParser parser;
-    parser.setApplicationDescription(QGuiApplication::translate(
-        "main", "Upscale videos with FlashVSR: compare before and after, queue exports."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("files"),
-                                 QGuiApplication::translate("main", "Videos or folders to open."),
-                                 QStringLiteral("[FILES...]"));
-    parser.process(app);
+    describe(parser, options);
+    parser.process(args);
+
+    if (parser.isSet(options.grab))  // "--grab=5": the two-value form was not used
+        return usageError(QStringLiteral("--grab takes two values: --grab FRAME OUT.png"));
+    const QStringList files = parser.positionalArguments();
+    QString engineOverride;
+    if (parser.isSet(options.engine)) {
+        engineOverride = parser.value(options.engine);
+        if (!services.engines().contains(engineOverride))
+            return usageError(
+                QStringLiteral("unknown engine '%1' (this build has: %2)")
+                    .arg(engineOverride, services.engines().join(QLatin1String(", "))));
+    }
+    QString modelsOverride;
+    if (parser.isSet(options.models)) {
+        modelsOverride = QFileInfo(parser.value(options.models)).absoluteFilePath();
+        if (!QFileInfo(modelsOverride).isDir())
+            return usageError(QStringLiteral("--models: no folder %1").arg(modelsOverride));
+    }
+    if (grab) {
+        bool ok = false;
+        grab->timeoutSeconds = parser.value(options.timeout).toInt(&ok);
+        if (!ok || grab->timeoutSeconds <= 0)
+            return usageError(QStringLiteral("--timeout needs a number of seconds > 0"));
+        if (files.isEmpty())
+            return usageError(QStringLiteral("--grab needs a file to open"));
+        grab->engine = engineOverride;
+    }
 
     const auto queuePath = fvs::core::defaultQueuePath();
     auto queue = fvs::core::JobQueue::open(queuePath);
@@ -61,16 +196,26 @@ int main(int argc, char** argv) {
 
     fvs::ui::SourceListModel sources;
     fvs::ui::PreviewController preview(&services);
-    preview.setPreferredEngine(settings.preferredEngine());
-    preview.setModelsFolder(settings.modelsFolder());
-    QObject::connect(&settings, &fvs::ui::AppSettings::preferredEngineChanged, &preview,
-                     [&] { preview.setPreferredEngine(settings.preferredEngine()); });
-    QObject::connect(&settings, &fvs::ui::AppSettings::modelsFolderChanged, &preview,
-                     [&] { preview.setModelsFolder(settings.modelsFolder()); });
+    // Command-line overrides hold for this run only; the settings page keeps the saved values.
+    preview.setPreferredEngine(engineOverride.isEmpty() ? settings.preferredEngine()
+                                                        : engineOverride);
+    preview.setModelsFolder(modelsOverride.isEmpty() ? settings.modelsFolder() : modelsOverride);
+    if (engineOverride.isEmpty())
+        QObject::connect(&settings, &fvs::ui::AppSettings::preferredEngineChanged, &preview,
+                         [&] { preview.setPreferredEngine(settings.preferredEngine()); });
+    if (modelsOverride.isEmpty())
+        QObject::connect(&settings, &fvs::ui::AppSettings::modelsFolderChanged, &preview,
+                         [&] { preview.setModelsFolder(settings.modelsFolder()); });
+    // GPU frames only where they can be shown: interop compiled in and an OpenGL scene graph.
+    preview.setDeviceFrames(fvs::ui::VideoTextureItem::interopCompiledIn() &&
+                            QQuickWindow::graphicsApi() == QSGRendererInterface::OpenGL);
     fvs::ui::ExportQueueModel exportQueue(std::move(queue.value()));
     QObject::connect(&settings, &fvs::ui::AppSettings::languageChanged, &exportQueue,
                      &fvs::ui::ExportQueueModel::presetsChanged);
-    fvs::ui::ExportRunner runner(queuePath, &services, &exportQueue);
+    // A grab only looks: it does not start the export queue.
+    std::unique_ptr<fvs::ui::ExportRunner> runner;
+    if (!grab)
+        runner = std::make_unique<fvs::ui::ExportRunner>(queuePath, &services, &exportQueue);
 
     QQmlApplicationEngine engine;
     settings.setQmlEngine(&engine);
@@ -87,15 +232,33 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "flashvsr-studio: the user interface failed to load\n");
         return 1;
     }
+    QObject* root = engine.rootObjects().constFirst();
+
+    QList<QUrl> urls;
+    for (const QString& a : files)
+        urls << QUrl::fromLocalFile(QFileInfo(a).absoluteFilePath());
+
+    if (grab) {
+        auto* window = qobject_cast<QQuickWindow*>(root);
+        if (!window)
+            return usageError(QStringLiteral("the main window is not a Qt Quick window"));
+        fvs::app::StudioGrab grabber(*grab, window, &preview);
+        QObject::connect(&grabber, &fvs::app::StudioGrab::finished, &app,
+                         [](int code) { QCoreApplication::exit(code); });
+        grabber.start();
+        // Like a drop, minus the recent-files entry: an automated run leaves the settings alone.
+        const QVariantMap added = sources.addUrls({urls.constFirst()});
+        const QStringList paths = added.value(QStringLiteral("added")).toStringList();
+        if (paths.isEmpty())
+            return usageError(
+                QStringLiteral("cannot open %1: %2")
+                    .arg(files.constFirst(), added.value(QStringLiteral("message")).toString()));
+        preview.open(QUrl::fromLocalFile(paths.constFirst()));
+        return QGuiApplication::exec();
+    }
 
     // Files from the command line: opened like a drop, with the same explanations.
-    const QStringList args = parser.positionalArguments();
-    if (!args.isEmpty()) {
-        QList<QUrl> urls;
-        for (const QString& a : args)
-            urls << QUrl::fromLocalFile(QFileInfo(a).absoluteFilePath());
-        QObject* root = engine.rootObjects().constFirst();
+    if (!urls.isEmpty())
         QMetaObject::invokeMethod(root, "openUrls", Q_ARG(QVariant, QVariant::fromValue(urls)));
-    }
     return QGuiApplication::exec();
 }

@@ -80,6 +80,9 @@ Item {
                 objectName: "rightView"
                 anchors.fill: parent
                 image: root.preview.upscaledImage
+                // GPU frames (CUDA builds): shown through CUDA-OpenGL interop instead of `image`.
+                deviceFrame: root.preview.upscaledDeviceFrame
+                onDisplayFailed: message => root.preview.reportDisplayError(message)
                 contentWidth: root.preview.contentWidth
                 contentHeight: root.preview.contentHeight
                 zoom: root.preview.zoom
@@ -125,6 +128,9 @@ Item {
                 width: single.width
                 height: single.height
                 image: root.preview.upscaledImage
+                // GPU frames (CUDA builds): shown through CUDA-OpenGL interop instead of `image`.
+                deviceFrame: root.preview.upscaledDeviceFrame
+                onDisplayFailed: message => root.preview.reportDisplayError(message)
                 contentWidth: root.preview.contentWidth
                 contentHeight: root.preview.contentHeight
                 zoom: root.preview.zoom

@@ -162,6 +162,7 @@ core::PreviewListener PreviewController::makeListener(std::shared_ptr<std::atomi
     listener.onEngineReady = [post](const core::ProcessorPlan& plan) {
         post([plan](PreviewController* c) {
             c->m_engineName = QString::fromStdString(plan.engineName);
+            c->m_engineDescription = QString::fromStdString(plan.engineDescription);
             c->m_outputWidth = plan.output.width;
             c->m_outputHeight = plan.output.height;
             Q_EMIT c->engineChanged();
@@ -225,8 +226,10 @@ void PreviewController::open(const QUrl& url) {
             }
             startSession(std::move(result.session), path);
         });
-    watcher->setFuture(QtConcurrent::run([path, factory, listener] {
-        auto opened = core::PreviewSession::open(path.toStdString(), factory, listener);
+    core::PreviewOptions options;
+    options.deviceFrames = m_deviceFrames;
+    watcher->setFuture(QtConcurrent::run([path, factory, listener, options] {
+        auto opened = core::PreviewSession::open(path.toStdString(), factory, listener, options);
         if (!opened)
             return OpenResult{nullptr, QString::fromStdString(opened.error().message)};
         return OpenResult{std::shared_ptr<core::PreviewSession>(std::move(opened.value())), {}};
@@ -266,6 +269,9 @@ void PreviewController::close() {
     m_sourceInfo.clear();
     m_originalImage = {};
     m_upscaledImage = {};
+    m_upscaledDevice.reset();
+    m_engineDescription.clear();
+    m_displayError.clear();
     m_shown = {};
     m_outputWidth = m_outputHeight = 0;
     m_engineName.clear();
@@ -308,6 +314,7 @@ void PreviewController::takeFrame() {
     m_shown.index = pair->index;
     m_originalImage = toImage(pair->original);
     m_upscaledImage = toImage(pair->upscaled);
+    m_upscaledDevice = pair->upscaledDevice;
     Q_EMIT frameChanged();
 }
 
@@ -448,6 +455,27 @@ void PreviewController::setModelsFolder(const QString& folder) {
         return;
     m_modelsFolder = folder;
     Q_EMIT modelsFolderChanged();
+}
+
+QVariant PreviewController::upscaledDeviceFrame() const {
+    return m_upscaledDevice ? QVariant::fromValue(m_upscaledDevice) : QVariant();
+}
+
+void PreviewController::setDeviceFrames(bool on) {
+    if (on == m_deviceFrames)
+        return;
+    m_deviceFrames = on;
+    Q_EMIT deviceFramesChanged();
+}
+
+void PreviewController::reportDisplayError(const QString& message) {
+    if (message == m_displayError)
+        return;  // every view of the same frame reports the same failure
+    m_displayError = message;
+    setDeviceFrames(false);
+    m_engineNote = m_engineNote.isEmpty() ? message : m_engineNote + QLatin1Char('\n') + message;
+    Q_EMIT engineChanged();
+    Q_EMIT displayFailed(message);
 }
 
 void PreviewController::setError(const QString& text) {

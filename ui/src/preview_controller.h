@@ -54,6 +54,13 @@ class PreviewController : public QObject {
     Q_PROPERTY(QImage originalImage READ originalImage NOTIFY frameChanged)
     Q_PROPERTY(QImage upscaledImage READ upscaledImage NOTIFY frameChanged)
     Q_PROPERTY(bool upscaledReady READ upscaledReady NOTIFY frameChanged)
+    // The upscaled frame when it stays on the GPU (a DeviceImagePtr for VideoTextureItem's
+    // deviceFrame; invalid for host frames, which come as upscaledImage).
+    Q_PROPERTY(QVariant upscaledDeviceFrame READ upscaledDeviceFrame NOTIFY frameChanged)
+    // Ask the engine for GPU frames (set by the app only where CUDA-OpenGL interop is compiled in
+    // and the scene graph runs on OpenGL); applies to files opened afterwards.
+    Q_PROPERTY(bool deviceFrames READ deviceFrames WRITE setDeviceFrames NOTIFY deviceFramesChanged)
+    Q_PROPERTY(QString engineDescription READ engineDescription NOTIFY engineChanged)
     Q_PROPERTY(int contentWidth READ contentWidth NOTIFY engineChanged)
     Q_PROPERTY(int contentHeight READ contentHeight NOTIFY engineChanged)
     Q_PROPERTY(QString engineName READ engineName NOTIFY engineChanged)
@@ -96,7 +103,11 @@ public:
     qint64 outFrame() const { return m_outFrame; }
     QImage originalImage() const { return m_originalImage; }
     QImage upscaledImage() const { return m_upscaledImage; }
-    bool upscaledReady() const { return !m_upscaledImage.isNull(); }
+    bool upscaledReady() const { return !m_upscaledImage.isNull() || m_upscaledDevice != nullptr; }
+    QVariant upscaledDeviceFrame() const;
+    bool deviceFrames() const { return m_deviceFrames; }
+    void setDeviceFrames(bool on);
+    QString engineDescription() const { return m_engineDescription; }
     int contentWidth() const;
     int contentHeight() const;
     QString engineName() const { return m_engineName; }
@@ -131,6 +142,9 @@ public:
     Q_INVOKABLE void zoomToFit();
     Q_INVOKABLE void toggleAB() { setShowUpscaled(!m_showUpscaled); }
     Q_INVOKABLE bool isUpscaled(qint64 frame) const { return m_upscaled.contains(frame); }
+    // A view could not show a GPU frame (VideoTextureItem::displayFailed): say so next to the
+    // engine, stop asking for GPU frames for later files; the originals stay on screen.
+    Q_INVOKABLE void reportDisplayError(const QString& message);
 
 Q_SIGNALS:
     void sourceChanged();
@@ -149,6 +163,8 @@ Q_SIGNALS:
     void preferredEngineChanged();
     void modelsFolderChanged();
     void upscaledRangesChanged();
+    void deviceFramesChanged();
+    void displayFailed(const QString& message);
     void opened(const QString& path);
     void openFailed(const QString& path, const QString& message);
 
@@ -184,6 +200,10 @@ private:
     qint64 m_outFrame = -1;
     QImage m_originalImage;
     QImage m_upscaledImage;
+    std::shared_ptr<const core::DeviceImage> m_upscaledDevice;
+    bool m_deviceFrames = false;
+    QString m_displayError;
+    QString m_engineDescription;
     int m_outputWidth = 0;
     int m_outputHeight = 0;
     QString m_engineName;

@@ -43,6 +43,10 @@ void CudaGlTexture::release() {
 
 bool CudaGlTexture::recreate(int width, int height, std::string* error) {
     release();
+    // Errors left by earlier GL work (the scene graph's) must not read as ours below; the cap
+    // guards against a context that reports an error on every call.
+    for (int i = 0; i < 16 && glGetError() != GL_NO_ERROR; ++i) {
+    }
     glGenTextures(1, &m_texture);
     glBindTexture(GL_TEXTURE_2D, m_texture);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
@@ -73,12 +77,18 @@ bool CudaGlTexture::recreate(int width, int height, std::string* error) {
 }
 
 bool CudaGlTexture::upload(const void* source, std::size_t pitchBytes, int width, int height,
-                           void* stream, std::string* error) {
+                           int deviceIndex, void* stream, std::string* error) {
     if (!source || width <= 0 || height <= 0 || pitchBytes < std::size_t(width) * 4) {
         if (error)
             *error = "invalid frame for upload";
         return false;
     }
+    // The render thread has no CUDA device of its own choosing: use the frame's.
+    int current = -1;
+    if (!check(cudaGetDevice(&current), "cudaGetDevice", error))
+        return false;
+    if (current != deviceIndex && !check(cudaSetDevice(deviceIndex), "cudaSetDevice", error))
+        return false;
     if ((width != m_width || height != m_height || !m_resource) && !recreate(width, height, error))
         return false;
 
@@ -108,6 +118,9 @@ bool CudaGlTexture::upload(const void* source, std::size_t pitchBytes, int width
     ok = check(cudaGraphicsUnmapResources(1, &resource, cudaStream), "cudaGraphicsUnmapResources",
                error) &&
          ok;
+    // The caller releases the frame (its memory may be reused at once): wait for the copy. A
+    // device-to-device copy of one frame takes well under a millisecond.
+    ok = ok && check(cudaStreamSynchronize(cudaStream), "cudaStreamSynchronize", error);
     if (ok)
         ++m_uploads;
     return ok;

@@ -21,12 +21,13 @@ public:
     CudaGlTexture(const CudaGlTexture&) = delete;
     CudaGlTexture& operator=(const CudaGlTexture&) = delete;
 
-    // Copies a width x height RGBA8 image at `source` (row pitch `pitchBytes`) into the texture,
-    // (re)creating and registering the texture when the size changed. `stream` is a cudaStream_t
-    // (nullptr: the default stream); the copy is ordered on it and unmapping waits for it.
+    // Copies a width x height RGBA8 image at `source` (row pitch `pitchBytes`, memory of CUDA
+    // device `deviceIndex`) into the texture, (re)creating and registering the texture when the
+    // size changed. `stream` is a cudaStream_t (nullptr: the default stream); the copy is ordered
+    // on it and has finished when upload() returns, so the caller may release `source` at once.
     // Returns false with `error` set on failure (the texture then keeps its last content).
-    bool upload(const void* source, std::size_t pitchBytes, int width, int height, void* stream,
-                std::string* error);
+    bool upload(const void* source, std::size_t pitchBytes, int width, int height, int deviceIndex,
+                void* stream, std::string* error);
 
     unsigned int textureId() const { return m_texture; }
     int width() const { return m_width; }
