@@ -51,7 +51,8 @@ if [[ ${FULL:-0} == 1 ]]; then
   step "full decoder: reference (Full pipeline, Wan VAE, tiled=False)"
   reff=/tmp/fvs-ref-full; mkdir -p $reff; ln -sfn $ref/model $reff/model
   python3 tests/parity/tools/gpu_reference.py .ref/FlashVSR --out $reff --skip-weights \
-    --frames "$frames" --attention flex --save-fp16 --decoder full >"$out/reference_full.log" 2>&1 &&
+    --frames "$frames" --attention flex --save-fp16 --decoder full --no-repeat \
+    >"$out/reference_full.log" 2>&1 &&
     cp $reff/summary.json "$out/reference_full_summary.json" || tail -30 "$out/reference_full.log"
   step "full decoder: ours"
   $fvs debug run --models $ref/model --frames $ref/inputs.safetensors --noise $ref/inputs.safetensors \
