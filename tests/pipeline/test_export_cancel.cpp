@@ -57,10 +57,12 @@ public:
     int warmupFrames() const override { return m_inner->warmupFrames(); }
     void requestStop() override {
         ++stopCalls;
-        m_inner->requestStop();
+        if (forwardStop)
+            m_inner->requestStop();
     }
 
     std::function<void(int)> beforePush;  // runs on the process thread, before the engine
+    bool forwardStop = true;  // false: the control case of an engine that never hears the stop
     int pushed = 0, accepted = 0, cancelledPushes = 0, pulled = 0, resets = 0;
     std::atomic<int> stopCalls{0};
 
@@ -139,32 +141,43 @@ private Q_SLOTS:
     }
 
     void stopReachesTheEngineInsideAStep() {
-        // GIVEN an export whose user cancels exactly when the engine is handed the frame that
-        // completes the second chunk (frame 33), i.e. while that engine step is running
+        // GIVEN exports whose user cancels exactly when the engine is handed the frame that
+        // completes the second chunk (frame 33), i.e. as that engine step starts
+        auto runCancelledAtChunk2 = [&](CountingProcessor& engine, const char* output) {
+            ExportRequest req = request(output);
+            std::stop_source stop;
+            engine.beforePush = [&](int n) {
+                if (n == kFirstChunkIn + kChunkFrames)
+                    stop.request_stop();
+            };
+            auto r = ExportPipeline(req).run(engine, stop.get_token());
+            engine.beforePush = nullptr;  // it refers to this call's stop source
+            QVERIFY(!r.ok());
+            QCOMPARE(r.error().code, ErrorCode::Cancelled);
+            QCOMPARE(engine.pushed, kFirstChunkIn + kChunkFrames);
+            QVERIFY(engine.stopCalls.load() >= 1);
+            QVERIFY(!fs::exists(req.output));
+            QVERIFY(!fs::exists(req.output.string() + ".part"));
+        };
+        // WHEN the engine does not pass the stop on (control) THEN the step runs to its end: the
+        // second chunk is computed although the user had already cancelled
+        auto control = makeEngine();
+        QVERIFY(control);
+        control->forwardStop = false;
+        runCancelledAtChunk2(*control, "cancel-control.mp4");
+        QCOMPARE(control->cancelledPushes, 0);
+        QCOMPARE(control->accepted, kFirstChunkIn + kChunkFrames);
+        // WHEN the real engine hears it THEN that push returns Cancelled instead of computing the
+        // chunk, and only the first chunk's 21 outputs ever existed
         auto engine = makeEngine();
         QVERIFY(engine);
-        ExportRequest req = request("cancel-step.mp4");
-        std::stop_source stop;
-        engine->beforePush = [&](int n) {
-            if (n == kFirstChunkIn + kChunkFrames)
-                stop.request_stop();
-        };
-        // WHEN it runs
-        auto r = ExportPipeline(req).run(*engine, stop.get_token());
-        // THEN that push returns Cancelled instead of computing the chunk: only the first chunk's
-        // 21 outputs ever existed (without requestStop() the step would finish: 29)
-        QVERIFY(!r.ok());
-        QCOMPARE(r.error().code, ErrorCode::Cancelled);
+        runCancelledAtChunk2(*engine, "cancel-step.mp4");
         QCOMPARE(engine->cancelledPushes, 1);
-        QCOMPARE(engine->pushed, kFirstChunkIn + kChunkFrames);
+        QCOMPARE(engine->accepted, kFirstChunkIn + kChunkFrames - 1);
         QCOMPARE(engine->pulled, kFirstChunkOut);
-        QVERIFY(engine->stopCalls.load() >= 1);
-        QVERIFY(!fs::exists(req.output));
-        QVERIFY(!fs::exists(req.output.string() + ".part"));
         // AND after the pipeline's reset() the same engine exports a short clip again
         const fs::path shortClip = path("short.mp4");
         QVERIFY(makeCfrClip(QString::fromStdString(shortClip.string()), 9, "64x32"));
-        engine->beforePush = nullptr;
         ExportRequest again = request("again.mp4");
         again.input = shortClip;
         auto r2 = ExportPipeline(again).run(*engine);
