@@ -3,6 +3,7 @@
 // with every frame.
 #include <QtTest>
 
+#include <atomic>
 #include <fstream>
 
 #include "fvs/core/job_runner.h"
@@ -19,6 +20,27 @@ Result<std::unique_ptr<FrameProcessor>> lanczos(const EngineSettings& s) {
     return std::unique_ptr<FrameProcessor>(
         std::make_unique<ResampleProcessor>(ResampleOptions{ResampleKernel::Lanczos3, s.scale}));
 }
+
+// Lanczos that counts requestStop() calls: a cancel must reach the engine inside its step.
+class StopCountingLanczos : public FrameProcessor {
+public:
+    StopCountingLanczos(const EngineSettings& s, std::atomic<int>& stops)
+        : m_inner({ResampleKernel::Lanczos3, s.scale}), m_stops(stops) {}
+    Result<ProcessorPlan> configure(const StreamInfo& in) override { return m_inner.configure(in); }
+    Status push(Frame f) override { return m_inner.push(std::move(f)); }
+    std::optional<Frame> pull() override { return m_inner.pull(); }
+    Status finish() override { return m_inner.finish(); }
+    void reset() override { m_inner.reset(); }
+    int latencyFrames() const override { return m_inner.latencyFrames(); }
+    void requestStop() override {
+        ++m_stops;
+        m_inner.requestStop();
+    }
+
+private:
+    ResampleProcessor m_inner;
+    std::atomic<int>& m_stops;
+};
 
 Job jobFor(const fs::path& in, const fs::path& out) {
     Job j;
@@ -131,9 +153,14 @@ private Q_SLOTS:
             if (p.framesDone == 15)
                 (void)JobQueue::open(qp)->cancel(id);
         };
-        auto r = runQueue(q.value(), lanczos, hooks);
+        std::atomic<int> stops{0};
+        auto counting = [&](const EngineSettings& s) -> Result<std::unique_ptr<FrameProcessor>> {
+            return std::unique_ptr<FrameProcessor>(std::make_unique<StopCountingLanczos>(s, stops));
+        };
+        auto r = runQueue(q.value(), counting, hooks);
         QVERIFY(r.ok());
         QCOMPARE(r->cancelled, 1);
+        QVERIFY(stops.load() >= 1);  // the engine was told, not only the pipeline's threads
         auto after = JobQueue::open(qp);
         QCOMPARE(after->find(id)->state, JobState::Cancelled);
         QVERIFY(after->find(id)->segments.empty());
