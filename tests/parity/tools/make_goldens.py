@@ -538,7 +538,8 @@ def check_e2e_folder(ref: Reference, root: str, frames, z0s):
     print("  e2e_v11: model folder reloaded strictly reproduces the goldens bit for bit")
 
 
-def load_e2e_folder(ref: Reference, root: str, lq_class: str):
+def load_e2e_dit(ref: Reference, root: str):
+    """The e2e model folder's config and its DiT, loaded strictly (fp32)."""
     from safetensors.torch import load_file
     with open(os.path.join(root, "flashvsr_config.json")) as f:
         cfg = json.load(f)
@@ -548,6 +549,12 @@ def load_e2e_folder(ref: Reference, root: str, lq_class: str):
                            num_layers=cfg["num_layers"])
     sd = load_file(os.path.join(root, "diffusion_pytorch_model_streaming_dmd.safetensors"))
     dit.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
+    return cfg, dit
+
+
+def load_e2e_folder(ref: Reference, root: str, lq_class: str):
+    from safetensors.torch import load_file
+    cfg, dit = load_e2e_dit(ref, root)
     lq = build_lq_proj(ref, lq_class, cfg["dim"], *cfg["lq_hidden_dims"], seed=0)
     lq.load_state_dict(torch.load(os.path.join(root, "LQ_proj_in.ckpt"), map_location="cpu"),
                        strict=True)
@@ -568,15 +575,7 @@ def gen_block_taps(ref: Reference, out: GoldenWriter):
     To stay under the 1 MB file limit the inputs are bf16-exact (stored as bf16) and the KV cache
     keeps 2 groups (kv_ratio 2); outputs are fp32."""
     root = os.path.join(out.root, "e2e_v11")
-    with open(os.path.join(root, "flashvsr_config.json")) as fh:
-        cfg = json.load(fh)
-    from safetensors.torch import load_file
-    dit = ref.dit.WanModel(dim=cfg["dim"], in_dim=16, ffn_dim=cfg["ffn_dim"], out_dim=16,
-                           text_dim=cfg["text_dim"], freq_dim=cfg["freq_dim"], eps=cfg["eps"],
-                           patch_size=tuple(cfg["patch_size"]), num_heads=cfg["num_heads"],
-                           num_layers=cfg["num_layers"])
-    sd = load_file(os.path.join(root, "diffusion_pytorch_model_streaming_dmd.safetensors"))
-    dit.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True)
+    cfg, dit = load_e2e_dit(ref, root)
     dit.eval()
     # The pipeline's own constants: cross-attention K/V of every block, t and t_mod.
     pipe = ref.tiny_long.FlashVSRTinyLongPipeline(device="cpu", torch_dtype=torch.float32)
