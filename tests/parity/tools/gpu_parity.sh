@@ -66,12 +66,15 @@ step "models check"
 $fvs models check $ref/model >"$out/models_check.txt" 2>&1; echo "models check rc=$?"
 head -12 "$out/models_check.txt"
 
-step "upscale end to end"
+step "upscale end to end (240 frames, ffv1: the lent H100/H200 have no NVENC engine)"
 ff=/opt/fvs-ffmpeg/bin/ffmpeg
 $ff -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=352x192:rate=24 -f lavfi \
-  -i sine=frequency=440:sample_rate=48000 -frames:v 100 -t 4.1667 -c:v ffv1 -c:a flac /tmp/clip.mkv
-/usr/bin/time -v $fvs upscale /tmp/clip.mkv --engine flashvsr --models $ref/model --codec hevc_nvenc \
+  -i sine=frequency=440:sample_rate=48000 -frames:v 240 -t 10 -c:v ffv1 -c:a flac /tmp/clip.mkv
+(while sleep 0.5; do nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits; done) >/tmp/mem.txt &
+sampler=$!
+/usr/bin/time -v $fvs upscale /tmp/clip.mkv --engine flashvsr --models $ref/model --codec ffv1 \
   -o /tmp/clip.flashvsr-x4.mkv --overwrite --progress json >"$out/upscale.log" 2>&1; echo "upscale rc=$?"
+kill $sampler; echo "GPU memory peak (MiB, nvidia-smi every 0.5 s): $(sort -n /tmp/mem.txt | tail -1)"
 grep -v '^{' "$out/upscale.log" | head -20 | cut -c1-400; grep '^{' "$out/upscale.log" | tail -2 | cut -c1-400
 grep -E "Maximum resident|Elapsed" "$out/upscale.log"
 $fvs probe /tmp/clip.mkv >"$out/probe_in.json" 2>&1
