@@ -16,6 +16,9 @@ apt_packages=(
   qml6-module-qtquick-shapes qml6-module-qt-labs-platform qml6-module-qt-labs-settings
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg xvfb xauth imagemagick nlohmann-json3-dev libcli11-dev
+  # The Chinese UI needs a CJK font (WenQuanYi Micro Hei: 1.6 MB, fonts-noto-cjk is 56 MB);
+  # qmllint needs the QtQml module's type description (Timer, Connections).
+  fonts-wqy-microhei qml6-module-qtqml
 )
 
 missing=()

@@ -43,6 +43,34 @@
             <source>Open a video…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not upscaled</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model loading cancelled</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading the FlashVSR model: %1 (%2 %)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading the FlashVSR model…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Retry</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ExportDialog</name>
@@ -164,6 +192,10 @@
         </message>
         <message>
             <source>Add to queue</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -462,6 +494,10 @@
             <source>Language</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Close</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SourcePanel</name>
@@ -691,6 +727,10 @@
             <source>Cannot open %1: %2</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Model loading cancelled; the source is shown without upscaling.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>fvs::ui::SourceListModel</name>
@@ -738,6 +778,25 @@
         </message>
         <message>
             <source>Videos or folders to open.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>fvs::ui::VideoTextureItem</name>
+        <message>
+            <source>GPU frames need the OpenGL scene graph; showing the original only</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CUDA-OpenGL interop failed (%1); showing the original only</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The scene graph cannot wrap the interop texture; showing the original only</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This build cannot show GPU frames (no CUDA-OpenGL interop)</source>
             <translation type="unfinished" />
         </message>
     </context>

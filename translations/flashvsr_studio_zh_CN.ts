@@ -43,6 +43,34 @@
             <source>Open a video…</source>
             <translation>打开视频…</translation>
         </message>
+        <message>
+            <source>Loading the model…</source>
+            <translation>正在加载模型…</translation>
+        </message>
+        <message>
+            <source>Not upscaled</source>
+            <translation>未放大</translation>
+        </message>
+        <message>
+            <source>Model loading cancelled</source>
+            <translation>模型加载已取消</translation>
+        </message>
+        <message>
+            <source>Loading the FlashVSR model: %1 (%2 %)</source>
+            <translation>正在加载 FlashVSR 模型：%1（%2 %）</translation>
+        </message>
+        <message>
+            <source>Loading the FlashVSR model…</source>
+            <translation>正在加载 FlashVSR 模型…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Retry</source>
+            <translation>重试</translation>
+        </message>
     </context>
     <context>
         <name>ExportDialog</name>
@@ -165,6 +193,10 @@
         <message>
             <source>Add to queue</source>
             <translation>加入队列</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
         </message>
     </context>
     <context>
@@ -462,6 +494,10 @@
             <source>Language</source>
             <translation>语言</translation>
         </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
     </context>
     <context>
         <name>SourcePanel</name>
@@ -691,6 +727,10 @@
             <source>Cannot open %1: %2</source>
             <translation>无法打开 %1：%2</translation>
         </message>
+        <message>
+            <source>Model loading cancelled; the source is shown without upscaling.</source>
+            <translation>模型加载已取消；显示未放大的源画面。</translation>
+        </message>
     </context>
     <context>
         <name>fvs::ui::SourceListModel</name>
@@ -738,6 +778,25 @@
         <message>
             <source>Videos or folders to open.</source>
             <translation>要打开的视频或文件夹。</translation>
+        </message>
+    </context>
+    <context>
+        <name>fvs::ui::VideoTextureItem</name>
+        <message>
+            <source>GPU frames need the OpenGL scene graph; showing the original only</source>
+            <translation>GPU 帧需要 OpenGL 场景图；只显示原始画面</translation>
+        </message>
+        <message>
+            <source>CUDA-OpenGL interop failed (%1); showing the original only</source>
+            <translation>CUDA-OpenGL 互操作失败（%1）；只显示原始画面</translation>
+        </message>
+        <message>
+            <source>The scene graph cannot wrap the interop texture; showing the original only</source>
+            <translation>场景图无法包装互操作纹理；只显示原始画面</translation>
+        </message>
+        <message>
+            <source>This build cannot show GPU frames (no CUDA-OpenGL interop)</source>
+            <translation>此版本无法显示 GPU 帧（没有 CUDA-OpenGL 互操作）</translation>
         </message>
     </context>
 </TS>

@@ -65,8 +65,8 @@ QStringList StudioServicesImpl::engines() const {
 }
 
 core::Result<std::unique_ptr<core::FrameProcessor>> StudioServicesImpl::createEngine(
-    const core::EngineSettings& settings) const {
-    return app::createEngine(settings);
+    const core::EngineSettings& settings, const core::EngineLoadObserver& observer) const {
+    return app::createEngine(settings, observer);
 }
 
 }  // namespace fvs::app

@@ -14,7 +14,8 @@ public:
     ui::DeviceSummary device() const override { return m_device; }
     QStringList engines() const override;
     core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
-        const core::EngineSettings& settings) const override;
+        const core::EngineSettings& settings,
+        const core::EngineLoadObserver& observer) const override;
 
 private:
     ui::DeviceSummary m_device;  // queried once: the CUDA query is slow

@@ -157,6 +157,31 @@ private Q_SLOTS:
         QTest::qWait(400);
     }
 
+    void chineseScreensForDocs() {
+        if (qEnvironmentVariableIsEmpty("FVS_SCREENSHOT_DIR"))
+            QSKIP("docs screenshots only");
+        // The same screens in Simplified Chinese (needs a CJK font: fonts-wqy-microhei).
+        m_settings->setLanguage(QStringLiteral("zh_CN"));
+        auto* exportButton = m_window->findChild<QObject*>(QStringLiteral("exportButton"));
+        QVERIFY(exportButton);
+        const QString label = exportButton->property("text").toString();
+        QVERIFY2(label.contains(QChar(0x5BFC)), qPrintable(label));  // 导出 (export)
+        screen(QStringLiteral("main-window-zh_CN"), false);
+        QMetaObject::invokeMethod(m_window, "showExport");
+        QTest::qWait(400);
+        screen(QStringLiteral("export-dialog-zh_CN"), false);
+        auto* exportDialog = m_window->findChild<QObject*>(QStringLiteral("exportDialog"));
+        auto* settingsPage = m_window->findChild<QObject*>(QStringLiteral("settingsPage"));
+        QVERIFY(exportDialog && settingsPage);
+        QMetaObject::invokeMethod(exportDialog, "close");
+        QMetaObject::invokeMethod(settingsPage, "open");
+        QTest::qWait(400);
+        screen(QStringLiteral("settings-zh_CN"), false);
+        QMetaObject::invokeMethod(settingsPage, "close");
+        QTest::qWait(400);
+        m_settings->setLanguage(QStringLiteral("en"));
+    }
+
 private:
     // Every timeline thumbnail finished loading (visual children: Repeater items have no QObject
     // parent to find them by).

@@ -393,6 +393,38 @@ private Q_SLOTS:
         QCOMPARE(preview.playing(), false);
     }
 
+    void queueStateTextFollowsTheLanguage() {
+        // GIVEN a queue with one job, shown in English
+        StudioServicesImplHolder holder;
+        AppSettings settings(&holder.services,
+                             std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("lang.ini")),
+                                                         QSettings::IniFormat));
+        settings.setLanguage(QStringLiteral("en"));
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("langq"))));
+        auto queue = fvs::core::JobQueue::open(
+            m_dir.filePath(QStringLiteral("langq/queue.json")).toStdString());
+        QVERIFY(queue);
+        ExportQueueModel model(std::move(queue.value()));
+        QVERIFY(model.enqueue({{QStringLiteral("input"), m_clip},
+                               {QStringLiteral("folder"), m_dir.path()},
+                               {QStringLiteral("preset"), QStringLiteral("h264-web")},
+                               {QStringLiteral("engine"), QStringLiteral("lanczos")}}) > 0);
+        const QModelIndex first = model.index(0);
+        QCOMPARE(model.data(first, ExportQueueModel::StateTextRole).toString(),
+                 QStringLiteral("Queued"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+        // WHEN the language switches to Simplified Chinese
+        settings.setLanguage(QStringLiteral("zh_CN"));
+
+        // THEN the views are told to re-read the rows, which now read in Chinese
+        QVERIFY(changed.count() >= 1);
+        QCOMPARE(changed.last().at(0).toModelIndex().row(), 0);
+        const QString chinese = model.data(first, ExportQueueModel::StateTextRole).toString();
+        QVERIFY2(chinese != QStringLiteral("Queued"), qPrintable(chinese));
+        settings.setLanguage(QStringLiteral("en"));
+    }
+
     void badFileIsExplained() {
         StudioServicesImplHolder holder;
         PreviewController preview(&holder.services);

@@ -2,6 +2,9 @@ import QtQuick
 import QtQuick.Controls
 import FlashVsr.Ui
 
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
+
 // The comparison player: side by side, split slider or A/B toggle, all sharing one zoom and pan
 // (PreviewController.zoom/panX/panY), so both pictures always show the same spot.
 Item {
@@ -60,7 +63,7 @@ Item {
 
                 objectName: "leftView"
                 anchors.fill: parent
-                image: root.preview.originalImage
+                image: root.preview.originalImage // qmllint disable type
                 contentWidth: root.preview.contentWidth
                 contentHeight: root.preview.contentHeight
                 zoom: root.preview.zoom
@@ -79,7 +82,7 @@ Item {
 
                 objectName: "rightView"
                 anchors.fill: parent
-                image: root.preview.upscaledImage
+                image: root.preview.upscaledImage // qmllint disable type
                 // GPU frames (CUDA builds): shown through CUDA-OpenGL interop instead of `image`.
                 deviceFrame: root.preview.upscaledDeviceFrame
                 onDisplayFailed: message => root.preview.reportDisplayError(message)
@@ -105,7 +108,7 @@ Item {
             objectName: "originalView"
             anchors.fill: parent
             visible: root.mode === PreviewController.Split || !root.preview.showUpscaled
-            image: root.preview.originalImage
+            image: root.preview.originalImage // qmllint disable type
             contentWidth: root.preview.contentWidth
             contentHeight: root.preview.contentHeight
             zoom: root.preview.zoom
@@ -127,7 +130,7 @@ Item {
                 x: -upscaledClip.x
                 width: single.width
                 height: single.height
-                image: root.preview.upscaledImage
+                image: root.preview.upscaledImage // qmllint disable type
                 // GPU frames (CUDA builds): shown through CUDA-OpenGL interop instead of `image`.
                 deviceFrame: root.preview.upscaledDeviceFrame
                 onDisplayFailed: message => root.preview.reportDisplayError(message)
@@ -244,13 +247,73 @@ Item {
         anchors.top: parent.top
         anchors.margins: 8
         visible: root.preview.hasSource && (root.mode !== PreviewController.Toggle || root.preview.showUpscaled)
-        text: root.preview.upscaledReady ? root.engineLabel : qsTr("%1 — upscaling…").arg(root.engineLabel)
+        text: root.preview.upscaledReady ? root.engineLabel : root.preview.modelLoading ? qsTr("Loading the model…") : root.preview.engineName.length === 0 ? qsTr("Not upscaled") : qsTr("%1 — upscaling…").arg(root.engineLabel)
         color: "white"
         padding: 4
 
         background: Rectangle {
             color: "#80000000"
             radius: 3
+        }
+    }
+
+    // Model loading: progress of the file being read, Cancel; after a cancel, Retry.
+    Pane {
+        id: loadPane
+
+        objectName: "modelLoadPane"
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 16
+        width: Math.min(420, root.width - 32)
+        visible: root.preview.hasSource && (root.preview.modelLoading || root.preview.loadCancelled)
+        opacity: 0.95
+
+        background: Rectangle {
+            color: "#e0202020"
+            radius: 6
+        }
+
+        Column {
+            width: parent.width
+            spacing: 6
+
+            Label {
+                objectName: "modelLoadLabel"
+                width: parent.width
+                color: "white"
+                elide: Text.ElideMiddle
+                text: root.preview.loadCancelled ? qsTr("Model loading cancelled") : root.preview.loadingFile.length > 0 ? qsTr("Loading the FlashVSR model: %1 (%2 %)").arg(root.preview.loadingFile).arg(Math.round(root.preview.loadProgress * 100)) : qsTr("Loading the FlashVSR model…")
+            }
+
+            Row {
+                width: parent.width
+                spacing: 8
+
+                ProgressBar {
+                    objectName: "modelLoadProgress"
+                    width: parent.width - loadButton.width - parent.spacing
+                    anchors.verticalCenter: parent.verticalCenter
+                    visible: root.preview.modelLoading
+                    from: 0
+                    to: 1
+                    value: root.preview.loadProgress
+                }
+
+                Item {
+                    width: parent.width - loadButton.width - parent.spacing
+                    height: 1
+                    visible: !root.preview.modelLoading
+                }
+
+                Button {
+                    id: loadButton
+
+                    objectName: "modelLoadButton"
+                    text: root.preview.modelLoading ? qsTr("Cancel") : qsTr("Retry")
+                    onClicked: root.preview.modelLoading ? root.preview.cancelLoading() : root.preview.retryLoading()
+                }
+            }
         }
     }
 

@@ -4,6 +4,9 @@ import QtQuick.Dialogs
 import QtQuick.Layouts
 import FlashVsr.Ui
 
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
+
 // The export dialog: a preset fills codec, container, pixel format and quality; everything can
 // be changed before the job goes to the queue.
 Dialog {
@@ -61,7 +64,14 @@ Dialog {
     title: qsTr("Export")
     modal: true
     width: 620
-    standardButtons: Dialog.Cancel
+    // Our own button, not standardButtons: Qt's texts would need Qt's own translations.
+    footer: DialogButtonBox {
+        Button {
+            objectName: "exportCancelButton"
+            text: qsTr("Cancel")
+            onClicked: root.reject()
+        }
+    }
     onOpened: {
         const wanted = settings.defaultPreset;
         for (let i = 0; i < presets.length; ++i)
@@ -77,7 +87,7 @@ Dialog {
         id: folderDialog
 
         title: qsTr("Output folder")
-        onAccepted: folderField.text = decodeURIComponent(selectedFolder.toString().replace("file://", ""))
+        onAccepted: folderField.text = decodeURIComponent(selectedFolder.toString().replace("file://", "")) // qmllint disable type
     }
 
     GridLayout {
@@ -232,8 +242,8 @@ Dialog {
         CheckBox {
             id: useRange
 
-            enabled: root.preview.inFrame >= 0 || root.preview.outFrame >= 0
-            text: enabled ? qsTr("Only in/out: frames %1 to %2").arg(Math.max(0, root.preview.inFrame) + 1).arg(root.preview.outFrame >= 0 ? root.preview.outFrame + 1 : root.preview.frameCount) : qsTr("Whole clip (set in/out with I and O)")
+            enabled: root.preview.inFrame >= 0 || root.preview.outFrame >= 0 // qmllint disable type
+            text: enabled ? qsTr("Only in/out: frames %1 to %2").arg(Math.max(0, root.preview.inFrame) + 1).arg(root.preview.outFrame >= 0 ? root.preview.outFrame + 1 : root.preview.frameCount) : qsTr("Whole clip (set in/out with I and O)") // qmllint disable type
         }
 
         Label {

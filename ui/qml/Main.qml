@@ -1,9 +1,15 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
 import QtQuick.Layouts
 import QtQuick.Window
 import FlashVsr.Ui
+
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
+// Qt 6.4's qmllint cannot resolve the StandardKey enum (a value type's enum): those lines say
+// `qmllint disable unqualified`.
 
 // The main window: drop anywhere, source panel, comparison player with timeline, export queue.
 ApplicationWindow {
@@ -51,7 +57,7 @@ ApplicationWindow {
     // Opens dropped/picked files; explains what could not be opened.
     function openUrls(urls) {
         const result = sources.addUrls(urls);
-        if (result.message.length > 0)
+        if (result.message.length > 0) // qmllint disable type
             toast.show(result.message, true);
         if (result.added.length > 0)
             openPath(result.added[0]);
@@ -292,7 +298,7 @@ ApplicationWindow {
 
     Shortcut {
         sequence: "End"
-        onActivated: window.preview.seek(window.preview.frameCount - 1)
+        onActivated: window.preview.seek(window.preview.frameCount - 1) // qmllint disable type
     }
 
     Shortcut {
@@ -306,12 +312,12 @@ ApplicationWindow {
     }
 
     Shortcut {
-        sequences: ["+", "=", StandardKey.ZoomIn]
+        sequences: ["+", "=", StandardKey.ZoomIn] // qmllint disable unqualified
         onActivated: compare.zoomIn()
     }
 
     Shortcut {
-        sequences: ["-", StandardKey.ZoomOut]
+        sequences: ["-", StandardKey.ZoomOut] // qmllint disable unqualified
         onActivated: compare.zoomOut()
     }
 
@@ -351,7 +357,7 @@ ApplicationWindow {
     }
 
     Shortcut {
-        sequence: StandardKey.Open
+        sequence: StandardKey.Open // qmllint disable unqualified
         onActivated: openDialog.open()
     }
 

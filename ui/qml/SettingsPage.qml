@@ -4,6 +4,9 @@ import QtQuick.Dialogs
 import QtQuick.Layouts
 import FlashVsr.Ui
 
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
+
 // Settings: models folder with its `models check` status, device, preferred engine, default
 // export preset, theme and language (switches at once).
 Dialog {
@@ -14,13 +17,20 @@ Dialog {
     title: qsTr("Settings")
     modal: true
     width: 640
-    standardButtons: Dialog.Close
+    // Our own button, not standardButtons: Qt's texts would need Qt's own translations.
+    footer: DialogButtonBox {
+        Button {
+            objectName: "settingsCloseButton"
+            text: qsTr("Close")
+            onClicked: root.reject()
+        }
+    }
 
     FolderDialog {
         id: modelsDialog
 
         title: qsTr("FlashVSR models folder")
-        onAccepted: root.settings.modelsFolder = decodeURIComponent(selectedFolder.toString().replace("file://", ""))
+        onAccepted: root.settings.modelsFolder = decodeURIComponent(selectedFolder.toString().replace("file://", "")) // qmllint disable type
     }
 
     GridLayout {
@@ -72,7 +82,7 @@ Dialog {
                 const problems = s.problems || [];
                 return qsTr("Not usable — the preview and exports use Lanczos until this is fixed.") + (problems.length > 0 ? "\n" + problems.join("\n") : "");
             }
-            color: root.settings.modelStatus.usable ? "#2ecc71" : "#e0a000"
+            color: root.settings.modelStatus.usable ? "#2ecc71" : "#e0a000" // qmllint disable type
         }
 
         Label {
@@ -95,7 +105,7 @@ Dialog {
         ComboBox {
             objectName: "engineBox"
             model: root.settings.engines
-            currentIndex: Math.max(0, root.settings.engines.indexOf(root.settings.preferredEngine))
+            currentIndex: Math.max(0, root.settings.engines.indexOf(root.settings.preferredEngine)) // qmllint disable type
             onActivated: root.settings.preferredEngine = currentText
         }
 
@@ -121,7 +131,7 @@ Dialog {
         ComboBox {
             objectName: "themeBox"
             model: [qsTr("Follow the system"), qsTr("Light"), qsTr("Dark")]
-            currentIndex: ["system", "light", "dark"].indexOf(root.settings.theme)
+            currentIndex: ["system", "light", "dark"].indexOf(root.settings.theme) // qmllint disable type
             onActivated: index => root.settings.theme = ["system", "light", "dark"][index]
         }
 
@@ -131,8 +141,8 @@ Dialog {
 
         ComboBox {
             objectName: "languageBox"
-            model: root.settings.languages.map(code => root.settings.languageName(code))
-            currentIndex: root.settings.languages.indexOf(root.settings.language)
+            model: root.settings.languages.map(code => root.settings.languageName(code)) // qmllint disable type
+            currentIndex: root.settings.languages.indexOf(root.settings.language) // qmllint disable type
             onActivated: index => root.settings.language = root.settings.languages[index]
         }
     }

@@ -1,7 +1,11 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import FlashVsr.Ui
+
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
 
 // Left panel: the opened clips, the current source's properties, engine/model status, device.
 Pane {
@@ -183,14 +187,14 @@ Pane {
             objectName: "modelStatus"
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            text: root.settings.modelStatus.usable ? qsTr("FlashVSR %1 weights found in %2").arg(root.settings.modelStatus.version).arg(root.settings.modelStatus.folder) : qsTr("FlashVSR weights: not found (see Settings)")
+            text: root.settings.modelStatus.usable ? qsTr("FlashVSR %1 weights found in %2").arg(root.settings.modelStatus.version).arg(root.settings.modelStatus.folder) : qsTr("FlashVSR weights: not found (see Settings)") // qmllint disable type
         }
 
         Label {
             objectName: "deviceStatus"
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            text: root.settings.device.cuda ? qsTr("GPU: %1, %2 free of %3").arg(root.settings.device.name).arg(root.formatBytes(root.settings.device.freeMemoryBytes)).arg(root.formatBytes(root.settings.device.totalMemoryBytes)) : qsTr("Device: %1 (no CUDA GPU)").arg(root.settings.device.name)
+            text: root.settings.device.cuda ? qsTr("GPU: %1, %2 free of %3").arg(root.settings.device.name).arg(root.formatBytes(root.settings.device.freeMemoryBytes)).arg(root.formatBytes(root.settings.device.totalMemoryBytes)) : qsTr("Device: %1 (no CUDA GPU)").arg(root.settings.device.name) // qmllint disable type
         }
 
         Item {

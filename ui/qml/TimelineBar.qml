@@ -1,14 +1,18 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import FlashVsr.Ui
+
+// Qt 6.4's qmllint cannot type qint64 (qlonglong), QImage, QUrl methods, QVariantMap keys or JS
+// array methods on QStringList/QVariantList: lines using them say `qmllint disable type`.
 
 // Timeline: thumbnails, scrubbing, in/out markers, the frames already upscaled, transport.
 Pane {
     id: root
 
     required property PreviewController preview
-    readonly property real lastFrame: Math.max(1, preview.frameCount - 1)
+    readonly property real lastFrame: Math.max(1, preview.frameCount - 1) // qmllint disable type
 
     function frameAt(x) {
         return Math.round(Math.max(0, Math.min(1, x / track.width)) * lastFrame);
@@ -66,10 +70,10 @@ Pane {
 
             // In/out range.
             Rectangle {
-                readonly property real from: root.preview.inFrame >= 0 ? root.xOf(root.preview.inFrame) : 0
-                readonly property real to: root.preview.outFrame >= 0 ? root.xOf(root.preview.outFrame) : track.width
+                readonly property real from: root.preview.inFrame >= 0 ? root.xOf(root.preview.inFrame) : 0 // qmllint disable type
+                readonly property real to: root.preview.outFrame >= 0 ? root.xOf(root.preview.outFrame) : track.width // qmllint disable type
 
-                visible: root.preview.inFrame >= 0 || root.preview.outFrame >= 0
+                visible: root.preview.inFrame >= 0 || root.preview.outFrame >= 0 // qmllint disable type
                 x: from
                 width: Math.max(2, to - from)
                 height: parent.height
@@ -96,7 +100,7 @@ Pane {
 
             Rectangle {
                 objectName: "playhead"
-                x: root.xOf(root.preview.frameIndex) - 1
+                x: root.xOf(root.preview.frameIndex) - 1 // qmllint disable type
                 width: 2
                 height: parent.height
                 color: "#ff4040"
@@ -143,7 +147,7 @@ Pane {
             Label {
                 objectName: "timecode"
                 font.family: "DejaVu Sans Mono"
-                text: qsTr("%1  frame %2 / %3").arg(root.preview.timecode).arg(root.preview.frameIndex + 1).arg(root.preview.frameCount)
+                text: qsTr("%1  frame %2 / %3").arg(root.preview.timecode).arg(root.preview.frameIndex + 1).arg(root.preview.frameCount) // qmllint disable type
             }
 
             Item {
@@ -167,7 +171,7 @@ Pane {
             Button {
                 text: qsTr("Clear in/out")
                 flat: true
-                enabled: root.preview.inFrame >= 0 || root.preview.outFrame >= 0
+                enabled: root.preview.inFrame >= 0 || root.preview.outFrame >= 0 // qmllint disable type
                 onClicked: root.preview.clearInOut()
             }
         }

@@ -1,7 +1,9 @@
 #include "export_queue_model.h"
 
+#include <QCoreApplication>
 #include <QDesktopServices>
 #include <QDir>
+#include <QEvent>
 #include <QFileInfo>
 #include <QUrl>
 #include <algorithm>
@@ -58,6 +60,18 @@ ExportQueueModel::ExportQueueModel(core::JobQueue queue, QObject* parent)
     m_refresh.setInterval(500);
     connect(&m_refresh, &QTimer::timeout, this, &ExportQueueModel::reload);
     updateRates();
+    // Installing or removing a translator sends LanguageChange to the application object only.
+    if (QCoreApplication::instance())
+        QCoreApplication::instance()->installEventFilter(this);
+}
+
+bool ExportQueueModel::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::LanguageChange && watched == QCoreApplication::instance()) {
+        if (rowCount() > 0)
+            Q_EMIT dataChanged(index(0), index(rowCount() - 1));
+        Q_EMIT presetsChanged();  // their names and descriptions are translated
+    }
+    return QAbstractListModel::eventFilter(watched, event);
 }
 
 int ExportQueueModel::rowCount(const QModelIndex& parent) const {

@@ -88,6 +88,10 @@ Q_SIGNALS:
     void queueEdited();
     void jobFinished(quint64 id, const QString& title, bool success, const QString& message);
 
+protected:
+    // The application's LanguageChange: the state texts are re-read in the new language.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     struct Rate {
         qint64 lastFrames = -1;

@@ -33,11 +33,14 @@ void ExportRunner::run(std::stop_token stop) {
         QMetaObject::invokeMethod(target, std::move(fn), Qt::QueuedConnection);
     };
     StudioServices* services = m_services;
-    core::ProcessorFactory factory = [services](const core::EngineSettings& settings)
+    // Quitting the app during a job's model load stops the load too (the runner's stop token).
+    core::ProcessorFactory factory = [services, stop](const core::EngineSettings& settings)
         -> core::Result<std::unique_ptr<core::FrameProcessor>> {
         if (!services)
             return core::makeError(core::ErrorCode::Unsupported, "no engines");
-        return services->createEngine(settings);
+        core::EngineLoadObserver observer;
+        observer.stop = stop;
+        return services->createEngine(settings, observer);
     };
     core::JobRunHooks hooks;
     hooks.onProgress = [model, post](const core::Job& job, const core::ExportProgress& p) {

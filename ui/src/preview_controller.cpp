@@ -70,7 +70,8 @@ PreviewController::PreviewController(StudioServices* services, QObject* parent)
 
 PreviewController::~PreviewController() {
     m_playTimer.stop();
-    m_session.reset();  // joins the engine thread before our members go away
+    m_loadStop.request_stop();  // a model load under way ends soon, so the join below is short
+    m_session.reset();          // joins the engine thread before our members go away
 }
 
 QString PreviewController::sourceName() const {
@@ -115,12 +116,53 @@ core::EngineFactory PreviewController::makeEngineFactory() {
     settings.modelsDir = m_modelsFolder.toStdString();
     StudioServices* services = m_services;
     QPointer<PreviewController> self(this);
+    // A stop per session: cancelLoading() and close() end this session's model load only.
+    m_loadStop = std::stop_source();
+    const std::stop_token stop = m_loadStop.get_token();
+    // Model-load news for this open only (a newer open() makes older posts void).
+    const quint64 generation = m_openGeneration;
+    auto post = [self, generation](auto fn) {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, generation, fn = std::move(fn)] {
+                if (self && self->m_openGeneration == generation)
+                    fn(self.data());
+            },
+            Qt::QueuedConnection);
+    };
     // Runs on the engine thread: only the (thread-safe) services and queued posts are touched.
-    return [services, settings, self]() -> core::Result<std::unique_ptr<core::FrameProcessor>> {
+    return [services, settings, self, stop,
+            post]() -> core::Result<std::unique_ptr<core::FrameProcessor>> {
         if (!services)
             return core::makeError(core::ErrorCode::Unsupported, "no engine available");
-        auto made = services->createEngine(settings);
-        if (made || settings.engine == "lanczos")
+        const bool loadsModel = settings.engine == "flashvsr";
+        core::EngineLoadObserver observer;
+        observer.stop = stop;
+        if (loadsModel) {
+            post([](PreviewController* c) { c->setModelLoad(true, 0.0, {}, false); });
+            // One post per file and whole percent, not one per block read.
+            auto last = std::make_shared<std::pair<std::string, int>>(std::string(), -1);
+            observer.progress = [post, last](const std::string& file, int64_t done, int64_t total) {
+                const int percent =
+                    total > 0 ? static_cast<int>(std::clamp<int64_t>(done * 100 / total, 0, 100))
+                              : 0;
+                if (file == last->first && percent == last->second)
+                    return;
+                *last = {file, percent};
+                post([name = QString::fromStdString(file), percent](PreviewController* c) {
+                    c->setModelLoad(true, percent / 100.0, name, false);
+                });
+            };
+        }
+        auto made = services->createEngine(settings, observer);
+        const bool cancelled = !made && made.error().code == core::ErrorCode::Cancelled;
+        if (loadsModel) {
+            post([ok = static_cast<bool>(made), cancelled](PreviewController* c) {
+                c->setModelLoad(false, ok ? 1.0 : c->m_loadProgress, {}, cancelled);
+            });
+        }
+        // A cancelled load stays cancelled: the preview shows the originals, no Lanczos stand-in.
+        if (made || cancelled || settings.engine == "lanczos")
             return made;
         const QString reason = QString::fromStdString(made.error().message);
         core::EngineSettings fallback = settings;
@@ -138,7 +180,7 @@ core::EngineFactory PreviewController::makeEngineFactory() {
                 Q_EMIT self->engineChanged();
             },
             Qt::QueuedConnection);
-        return services->createEngine(fallback);
+        return services->createEngine(fallback, core::EngineLoadObserver{{}, stop});
     };
 }
 
@@ -169,10 +211,13 @@ core::PreviewListener PreviewController::makeListener(std::shared_ptr<std::atomi
         });
     };
     listener.onEngineError = [post](const core::Error& error) {
-        post([message = QString::fromStdString(error.message)](PreviewController* c) {
+        post([error, message = QString::fromStdString(error.message)](PreviewController* c) {
             c->m_engineName.clear();
             c->m_engineNote =
-                tr("No engine could be started, so only the source is shown: %1").arg(message);
+                error.code == core::ErrorCode::Cancelled
+                    ? tr("Model loading cancelled; the source is shown without upscaling.")
+                    : tr("No engine could be started, so only the source is shown: %1")
+                          .arg(message);
             Q_EMIT c->engineChanged();
         });
     };
@@ -203,6 +248,7 @@ void PreviewController::open(const QUrl& url) {
         return;
     close();
     setError({});
+    m_resumeFrame = -1;
     const quint64 generation = ++m_openGeneration;
     m_loading = true;
     Q_EMIT loadingChanged();
@@ -241,7 +287,8 @@ void PreviewController::startSession(std::shared_ptr<core::PreviewSession> sessi
     m_session = std::move(session);
     m_sourcePath = path;
     m_sourceInfo = describe(m_session->info());
-    m_frameIndex = 0;
+    m_frameIndex = std::clamp<qint64>(m_resumeFrame, 0, std::max<qint64>(0, frameCount() - 1));
+    m_resumeFrame = -1;
     m_inFrame = -1;
     m_outFrame = -1;
     m_zoom = 0.0;
@@ -254,13 +301,15 @@ void PreviewController::startSession(std::shared_ptr<core::PreviewSession> sessi
     Q_EMIT zoomChanged();
     Q_EMIT panChanged();
     Q_EMIT engineChanged();
-    m_session->requestFrame(0);
+    m_session->requestFrame(m_frameIndex);
     Q_EMIT opened(path);
 }
 
 void PreviewController::close() {
     ++m_openGeneration;
     setPlaying(false);
+    m_loadStop.request_stop();  // the engine thread's model load ends soon: the join stays short
+    setModelLoad(false, 0.0, {}, false);
     if (!m_session && !m_loading)
         return;
     m_session.reset();
@@ -455,6 +504,31 @@ void PreviewController::setModelsFolder(const QString& folder) {
         return;
     m_modelsFolder = folder;
     Q_EMIT modelsFolderChanged();
+}
+
+void PreviewController::cancelLoading() {
+    // Thread-safe on the engine side: the loader sees the stop at its next progress report.
+    m_loadStop.request_stop();
+}
+
+void PreviewController::retryLoading() {
+    if (m_sourcePath.isEmpty() || m_modelLoading)
+        return;
+    const qint64 frame = m_frameIndex;
+    open(QUrl::fromLocalFile(m_sourcePath));
+    m_resumeFrame = frame;  // after open(): it clears the resume frame of a plain open
+}
+
+void PreviewController::setModelLoad(bool loading, double progress, const QString& file,
+                                     bool cancelled) {
+    if (loading == m_modelLoading && qFuzzyCompare(progress + 1.0, m_loadProgress + 1.0) &&
+        file == m_loadingFile && cancelled == m_loadCancelled)
+        return;
+    m_modelLoading = loading;
+    m_loadCancelled = cancelled;
+    m_loadProgress = progress;
+    m_loadingFile = file;
+    Q_EMIT modelLoadingChanged();
 }
 
 QVariant PreviewController::upscaledDeviceFrame() const {

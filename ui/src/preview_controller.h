@@ -18,6 +18,7 @@
 #include <QVariantMap>
 #include <atomic>
 #include <memory>
+#include <stop_token>
 
 #include "fvs/core/preview_session.h"
 
@@ -70,6 +71,11 @@ class PreviewController : public QObject {
     Q_PROPERTY(
         QString modelsFolder READ modelsFolder WRITE setModelsFolder NOTIFY modelsFolderChanged)
     Q_PROPERTY(QVariantList upscaledRanges READ upscaledRanges NOTIFY upscaledRangesChanged)
+    // Model loading (FlashVSR weights) on the engine thread: `loading` above is the file opening.
+    Q_PROPERTY(bool modelLoading READ modelLoading NOTIFY modelLoadingChanged)
+    Q_PROPERTY(double loadProgress READ loadProgress NOTIFY modelLoadingChanged)  // 0..1, per file
+    Q_PROPERTY(QString loadingFile READ loadingFile NOTIFY modelLoadingChanged)
+    Q_PROPERTY(bool loadCancelled READ loadCancelled NOTIFY modelLoadingChanged)
 
 public:
     enum class CompareMode { SideBySide, Split, Toggle };
@@ -115,6 +121,10 @@ public:
     QString preferredEngine() const { return m_preferredEngine; }
     QString modelsFolder() const { return m_modelsFolder; }
     QVariantList upscaledRanges() const { return m_upscaledRanges; }
+    bool modelLoading() const { return m_modelLoading; }
+    double loadProgress() const { return m_loadProgress; }
+    QString loadingFile() const { return m_loadingFile; }
+    bool loadCancelled() const { return m_loadCancelled; }
 
     void setPlaying(bool playing);
     void setCompareMode(CompareMode mode);
@@ -145,6 +155,10 @@ public:
     // A view could not show a GPU frame (VideoTextureItem::displayFailed): say so next to the
     // engine, stop asking for GPU frames for later files; the originals stay on screen.
     Q_INVOKABLE void reportDisplayError(const QString& message);
+    // Stops the model loading under way: the preview shows the originals and says so.
+    Q_INVOKABLE void cancelLoading();
+    // Opens the current file again (at the current frame), so the engine is made anew.
+    Q_INVOKABLE void retryLoading();
 
 Q_SIGNALS:
     void sourceChanged();
@@ -163,6 +177,7 @@ Q_SIGNALS:
     void preferredEngineChanged();
     void modelsFolderChanged();
     void upscaledRangesChanged();
+    void modelLoadingChanged();
     void deviceFramesChanged();
     void displayFailed(const QString& message);
     void opened(const QString& path);
@@ -179,6 +194,7 @@ private:
     void rebuildRanges();
     core::PreviewListener makeListener(std::shared_ptr<std::atomic<bool>> pending);
     core::EngineFactory makeEngineFactory();
+    void setModelLoad(bool loading, double progress, const QString& file, bool cancelled);
 
     StudioServices* m_services;
     std::shared_ptr<core::PreviewSession> m_session;
@@ -215,6 +231,12 @@ private:
     bool m_rangesDirty = false;
     QTimer m_playTimer;
     std::shared_ptr<std::atomic<bool>> m_framePending;  // a delivery is queued
+    std::stop_source m_loadStop;  // the current session's model loading; close() stops it
+    bool m_modelLoading = false;
+    double m_loadProgress = 0.0;
+    QString m_loadingFile;
+    bool m_loadCancelled = false;
+    qint64 m_resumeFrame = -1;  // retryLoading(): the frame to show once reopened
 };
 
 }  // namespace fvs::ui

@@ -38,9 +38,11 @@ public:
     virtual ModelStatus checkModels(const QString& folder) const = 0;
     virtual DeviceSummary device() const = 0;
     virtual QStringList engines() const = 0;
-    // Called on the engine thread; must be thread-safe.
+    // Called on the engine thread; must be thread-safe. `observer` sees the model loading (its
+    // callbacks run on the calling thread) and can stop it: the result is then
+    // ErrorCode::Cancelled.
     virtual core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
-        const core::EngineSettings& settings) const = 0;
+        const core::EngineSettings& settings, const core::EngineLoadObserver& observer) const = 0;
 };
 
 }  // namespace fvs::ui
