@@ -33,6 +33,10 @@ class TestEnv : public QObject {
     Q_PROPERTY(QObject* exportQueue READ exportQueue CONSTANT)
     Q_PROPERTY(QString clipPath READ clipPath CONSTANT)
     Q_PROPERTY(QString tempPath READ tempPath CONSTANT)
+    // The reduced FlashVSR test model (release file formats, tiny sizes) and whether this build
+    // has the FlashVSR engine at all.
+    Q_PROPERTY(QString testModelsPath READ testModelsPath CONSTANT)
+    Q_PROPERTY(bool hasFlashVsr READ hasFlashVsr CONSTANT)
 
 public:
     TestEnv() {
@@ -55,6 +59,10 @@ public:
     QObject* exportQueue() const { return m_queue.get(); }
     QString clipPath() const { return m_clip; }
     QString tempPath() const { return m_dir.path(); }
+    QString testModelsPath() const {
+        return QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11");
+    }
+    bool hasFlashVsr() const { return m_services.engines().contains(QStringLiteral("flashvsr")); }
 
     // Delivers a platform-like drag enter/move/drop of `urls` (QMimeData) at `pos` of `item`'s
     // window.
