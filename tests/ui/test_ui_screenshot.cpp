@@ -182,6 +182,27 @@ private Q_SLOTS:
         m_settings->setLanguage(QStringLiteral("en"));
     }
 
+    void modelLoadCancelledForDocs() {
+        if (qEnvironmentVariableIsEmpty("FVS_SCREENSHOT_DIR"))
+            QSKIP("docs screenshots only");
+        if (!m_services.engines().contains(QStringLiteral("flashvsr")))
+            QSKIP("this build has no FlashVSR engine");
+        // The model-loading panel after a cancel (requested in the same turn as the open, so the
+        // load never gets past its first progress report): the originals and Retry.
+        m_preview->setPreferredEngine(QStringLiteral("flashvsr"));
+        m_preview->setModelsFolder(QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11"));
+        m_preview->open(QUrl::fromLocalFile(m_clip));
+        m_preview->cancelLoading();
+        QTRY_VERIFY_WITH_TIMEOUT(m_preview->loadCancelled(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_preview->originalImage().isNull(), 20000);
+        auto* view = m_window->findChild<QQuickItem*>(QStringLiteral("compareView"));
+        QVERIFY(view);
+        screen(QStringLiteral("model-load-cancelled"), false, view);
+        m_preview->close();
+        m_preview->setPreferredEngine(QStringLiteral("lanczos"));
+        m_preview->setModelsFolder({});
+    }
+
 private:
     // Every timeline thumbnail finished loading (visual children: Repeater items have no QObject
     // parent to find them by).
