@@ -601,6 +601,14 @@
             <source>Device: %1 (no CUDA GPU)</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Preview engine: loading the FlashVSR model…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Preview engine: none</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>StudioServices</name>

@@ -601,6 +601,14 @@
             <source>Device: %1 (no CUDA GPU)</source>
             <translation>设备：%1（无 CUDA GPU）</translation>
         </message>
+        <message>
+            <source>Preview engine: loading the FlashVSR model…</source>
+            <translation>预览引擎：正在加载 FlashVSR 模型…</translation>
+        </message>
+        <message>
+            <source>Preview engine: none</source>
+            <translation>预览引擎：无</translation>
+        </message>
     </context>
     <context>
         <name>StudioServices</name>

@@ -53,6 +53,8 @@ TestCase {
         compare(button.text, "Retry");
         tryVerify(() => p.engineNote.indexOf("cancelled") >= 0, 10000);
         compare(p.engineName, "");
+        const status = findChild(win.contentItem, "engineStatus");
+        compare(status.text, "Preview engine: none");
         // WHEN Retry is clicked THEN the model loads and the panel goes away
         mouseClick(button);
         tryCompare(p, "engineName", "flashvsr", 120000);
@@ -60,6 +62,7 @@ TestCase {
         compare(p.loadCancelled, false);
         compare(p.loadProgress, 1);
         verify(!pane.visible);
+        compare(status.text, "Preview engine: flashvsr");
     }
 
     function test_2_dialogButtonsClose() {

@@ -171,7 +171,7 @@ Pane {
             objectName: "engineStatus"
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            text: root.preview.engineName.length > 0 ? qsTr("Preview engine: %1").arg(root.preview.engineName) : root.preview.hasSource ? qsTr("Preview engine: starting…") : qsTr("Preview engine: %1").arg(root.settings.preferredEngine)
+            text: root.preview.engineName.length > 0 ? qsTr("Preview engine: %1").arg(root.preview.engineName) : root.preview.modelLoading ? qsTr("Preview engine: loading the FlashVSR model…") : root.preview.hasSource && root.preview.engineNote.length > 0 ? qsTr("Preview engine: none") : root.preview.hasSource ? qsTr("Preview engine: starting…") : qsTr("Preview engine: %1").arg(root.settings.preferredEngine)
         }
 
         Label {
