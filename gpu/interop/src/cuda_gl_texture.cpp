@@ -27,6 +27,23 @@ std::uint64_t CudaGlTexture::hostCopies() {
 
 CudaGlTexture::~CudaGlTexture() {
     release();
+    if (m_stream)
+        cudaStreamDestroy(static_cast<cudaStream_t>(m_stream));
+}
+
+bool CudaGlTexture::ensureStream(int deviceIndex, std::string* error) {
+    if (m_stream && m_streamDevice == deviceIndex)
+        return true;
+    if (m_stream)
+        cudaStreamDestroy(static_cast<cudaStream_t>(m_stream));
+    m_stream = nullptr;
+    cudaStream_t created = nullptr;
+    if (!check(cudaStreamCreateWithFlags(&created, cudaStreamNonBlocking),
+               "cudaStreamCreateWithFlags", error))
+        return false;
+    m_stream = created;
+    m_streamDevice = deviceIndex;
+    return true;
 }
 
 void CudaGlTexture::release() {
@@ -100,7 +117,9 @@ bool CudaGlTexture::upload(const void* source, std::size_t pitchBytes, int width
     if (!onDevice)
         ++g_hostCopies;
 
-    auto cudaStream = static_cast<cudaStream_t>(stream);
+    if (!stream && !ensureStream(deviceIndex, error))
+        return false;
+    auto cudaStream = static_cast<cudaStream_t>(stream ? stream : m_stream);
     auto resource = static_cast<cudaGraphicsResource_t>(m_resource);
     if (!check(cudaGraphicsMapResources(1, &resource, cudaStream), "cudaGraphicsMapResources",
                error))

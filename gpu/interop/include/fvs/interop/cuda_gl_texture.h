@@ -23,8 +23,11 @@ public:
 
     // Copies a width x height RGBA8 image at `source` (row pitch `pitchBytes`, memory of CUDA
     // device `deviceIndex`) into the texture, (re)creating and registering the texture when the
-    // size changed. `stream` is a cudaStream_t (nullptr: the default stream); the copy is ordered
-    // on it and has finished when upload() returns, so the caller may release `source` at once.
+    // size changed. `stream` is a cudaStream_t; nullptr: the texture's own non-blocking stream,
+    // so the copy does not wait behind other work on the legacy default stream (an engine's, which
+    // would stall the render thread and with it the GUI). The copy has finished when upload()
+    // returns, so the caller may release `source` at once; the producer must have finished
+    // writing it before the call.
     // Returns false with `error` set on failure (the texture then keeps its last content).
     bool upload(const void* source, std::size_t pitchBytes, int width, int height, int deviceIndex,
                 void* stream, std::string* error);
@@ -42,9 +45,12 @@ public:
 private:
     bool recreate(int width, int height, std::string* error);
     void release();
+    bool ensureStream(int deviceIndex, std::string* error);
 
     unsigned int m_texture = 0;
     void* m_resource = nullptr;  // cudaGraphicsResource_t
+    void* m_stream = nullptr;    // cudaStream_t, non-blocking, on device m_streamDevice
+    int m_streamDevice = -1;
     int m_width = 0;
     int m_height = 0;
     std::uint64_t m_uploads = 0;
