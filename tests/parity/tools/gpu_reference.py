@@ -269,7 +269,9 @@ def run_pipeline(ref, models, prompt, lq_video, noise, args, device, settings, t
         H, W = lq_video.shape[3], lq_video.shape[4]
         extra = {"tiled": False} if full else {}  # the official v1.1 Full script's setting
         frames = pipe(prompt="", negative_prompt="", cfg_scale=1.0, num_inference_steps=1, seed=0,
-                      LQ_video=lq_video, num_frames=lq_video.shape[2], height=H, width=W,
+                      # the Full pipeline does not move LQ_video itself (its script passes it on the device)
+                      LQ_video=lq_video.to(device) if full else lq_video,
+                      num_frames=lq_video.shape[2], height=H, width=W,
                       is_full_block=False, if_buffer=True,
                       topk_ratio=settings["sparse_ratio"] * 768 * 1280 / (H * W),
                       kv_ratio=settings["kv_ratio"], local_range=settings["local_range"],
