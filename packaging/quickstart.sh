@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's two Quick start commands (fresh Debian 12, as root):
 #   packaging/quickstart.sh app    install, build, launch the desktop app (or, without a display,
-#                                  upscale a generated sample clip with the CLI)
+#                                  upscale a generated sample clip with the CLI). On a machine with
+#                                  an NVIDIA driver (`nvidia-smi -L` works) it builds the `gpu`
+#                                  preset (CUDA from the torch wheel, no toolkit needed), else `cpu`;
+#                                  FVS_PRESET=cpu|gpu overrides.
 #   packaging/quickstart.sh test   install, build, run the whole test suite (what CI runs)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,17 +16,19 @@ jobs=$(nproc)
 
 case $mode in
   app)
-    cmake --preset cpu >/dev/null
-    cmake --build --preset cpu -j "$jobs"
-    if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -x build/cpu/app/studio/flashvsr-studio ]]; then
-      exec build/cpu/app/studio/flashvsr-studio "${@:2}"
+    preset=${FVS_PRESET:-$(nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)}
+    echo "quickstart: building preset $preset"
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" -j "$jobs" --target flashvsr flashvsr-studio
+    if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -x build/$preset/app/studio/flashvsr-studio ]]; then
+      exec "build/$preset/app/studio/flashvsr-studio" "${@:2}"
     fi
     echo "quickstart: no display; running the CLI on a generated sample clip instead"
     mkdir -p build/sample
     ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=320x180:rate=25:duration=2 \
       -f lavfi -i sine=frequency=440:duration=2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest \
       build/sample/sample.mp4
-    exec build/cpu/app/flashvsr upscale build/sample/sample.mp4 --engine lanczos --scale 2 \
+    exec "build/$preset/app/flashvsr" upscale build/sample/sample.mp4 --engine lanczos --scale 2 \
       -o build/sample/sample.flashvsr-x2.mp4 --overwrite
     ;;
   test)
