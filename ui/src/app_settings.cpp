@@ -31,6 +31,8 @@ AppSettings::~AppSettings() {
 }
 
 QString AppSettings::modelsFolder() const {
+    if (!m_modelsOverride.isEmpty())
+        return m_modelsOverride;
     return m_settings->value(kModelsFolder).toString();
 }
 
@@ -87,7 +89,16 @@ QStringList AppSettings::recentFiles() const {
 void AppSettings::setModelsFolder(const QString& folder) {
     if (folder == modelsFolder())
         return;
+    m_modelsOverride.clear();
     m_settings->setValue(kModelsFolder, folder);
+    Q_EMIT modelsFolderChanged();
+    refreshModelStatus();
+}
+
+void AppSettings::setModelsFolderOverride(const QString& folder) {
+    if (folder == m_modelsOverride)
+        return;
+    m_modelsOverride = folder;
     Q_EMIT modelsFolderChanged();
     refreshModelStatus();
 }

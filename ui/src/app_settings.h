@@ -56,6 +56,9 @@ public:
     QVariantList presets() const;
 
     void setModelsFolder(const QString& folder);
+    // For this run only (flashvsr-studio --models DIR): modelsFolder() and modelStatus report DIR
+    // and nothing is saved; a folder the user then sets replaces it (and is saved).
+    void setModelsFolderOverride(const QString& folder);
     void setPreferredEngine(const QString& engine);
     void setDefaultPreset(const QString& preset);
     void setTheme(const QString& theme);        // "system", "light", "dark"
@@ -85,6 +88,7 @@ private:
     StudioServices* m_services;
     std::unique_ptr<QSettings> m_settings;
     QVariantMap m_modelStatus;
+    QString m_modelsOverride;  // empty: the saved folder
     std::unique_ptr<QTranslator> m_translator;
     QPointer<QQmlEngine> m_engine;
 };
