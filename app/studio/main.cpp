@@ -4,7 +4,8 @@
 //
 // --help and --version need no display: they are answered with a QCoreApplication before any
 // window system is touched. --grab FRAME OUT.png (automation, see studio_grab.h) shows FRAME of
-// the first file side by side and saves the window once the upscaled frame is on screen.
+// the first file side by side and saves the window once the upscaled frame is on screen;
+// --export OUT FILE (studio_export.h) exports FILE through the app's export queue and runner.
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -15,10 +16,12 @@
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QTemporaryDir>
 #include <QUrl>
 #include <QtQml/QQmlExtensionPlugin>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -29,6 +32,7 @@
 #include "fvs/core/xdg_paths.h"
 #include "preview_controller.h"
 #include "source_list_model.h"
+#include "studio_export.h"
 #include "studio_grab.h"
 #include "studio_services_impl.h"
 #include "thumbnail_provider.h"
@@ -56,9 +60,23 @@ struct Options {
             "the upscaled frame is on screen, print the engine and display counters, and quit "
             "(exit code 0; 1 on failure or timeout)."),
         QStringLiteral("FRAME OUT.png")};
+    QCommandLineOption exportTo{
+        QStringLiteral("export"),
+        QCoreApplication::translate(
+            "main",
+            "Export the file through the app's export queue to OUT (.mkv: FFV1 lossless, .mov: "
+            "ProRes, .mp4: H.264; an existing file is not overwritten), print the job's state, "
+            "output, frames written and engine, and quit (exit code 0 when done; 1 otherwise). "
+            "The user's export queue is not touched."),
+        QStringLiteral("OUT")};
+    QCommandLineOption scale{
+        QStringLiteral("scale"),
+        QCoreApplication::translate("main", "With --export: the scale factor (default 4)."),
+        QStringLiteral("FACTOR"), QStringLiteral("4")};
     QCommandLineOption timeout{
         QStringLiteral("timeout"),
-        QCoreApplication::translate("main", "With --grab: give up after SECONDS (default 300)."),
+        QCoreApplication::translate(
+            "main", "With --grab or --export: give up after SECONDS (default 300)."),
         QStringLiteral("SECONDS"), QStringLiteral("300")};
 };
 
@@ -67,7 +85,8 @@ void describe(QCommandLineParser& parser, const Options& options) {
         "main", "Upscale videos with FlashVSR: compare before and after, queue exports."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({options.engine, options.models, options.grab, options.timeout});
+    parser.addOptions({options.engine, options.models, options.grab, options.exportTo,
+                       options.scale, options.timeout});
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QCoreApplication::translate("main", "Videos or folders to open."),
                                  QStringLiteral("[FILES...]"));
@@ -176,17 +195,47 @@ int main(int argc, char** argv) {
         if (!QFileInfo(modelsOverride).isDir())
             return usageError(QStringLiteral("--models: no folder %1").arg(modelsOverride));
     }
+    bool timeoutOk = false;
+    const int timeoutSeconds = parser.value(options.timeout).toInt(&timeoutOk);
+    if (!timeoutOk || timeoutSeconds <= 0)
+        return usageError(QStringLiteral("--timeout needs a number of seconds > 0"));
     if (grab) {
-        bool ok = false;
-        grab->timeoutSeconds = parser.value(options.timeout).toInt(&ok);
-        if (!ok || grab->timeoutSeconds <= 0)
-            return usageError(QStringLiteral("--timeout needs a number of seconds > 0"));
+        grab->timeoutSeconds = timeoutSeconds;
         if (files.isEmpty())
             return usageError(QStringLiteral("--grab needs a file to open"));
         grab->engine = engineOverride;
     }
+    std::optional<fvs::app::ExportRequest> exportRequest;
+    if (parser.isSet(options.exportTo)) {
+        if (grab)
+            return usageError(QStringLiteral("--grab and --export cannot be combined"));
+        if (files.size() != 1)
+            return usageError(QStringLiteral("--export needs exactly one file to export"));
+        fvs::app::ExportRequest request;
+        request.input = files.constFirst();
+        request.outPath = parser.value(options.exportTo);
+        request.engine = engineOverride.isEmpty() ? settings.preferredEngine() : engineOverride;
+        request.modelsFolder = modelsOverride.isEmpty() ? settings.modelsFolder() : modelsOverride;
+        bool ok = false;
+        request.scale = parser.value(options.scale).toDouble(&ok);
+        if (!ok || request.scale <= 0)
+            return usageError(QStringLiteral("--scale needs a factor > 0"));
+        request.timeoutSeconds = timeoutSeconds;
+        exportRequest = request;
+    }
+    // The run's models folder: the status the panels show is the folder the engines use.
+    if (!modelsOverride.isEmpty())
+        settings.setModelsFolderOverride(modelsOverride);
 
-    const auto queuePath = fvs::core::defaultQueuePath();
+    // An automated export runs on a queue file of its own, removed at exit: the user's queue
+    // (and a `flashvsr queue run` on it) is never touched.
+    QTemporaryDir exportQueueDir;
+    if (exportRequest && !exportQueueDir.isValid())
+        return usageError(QStringLiteral("cannot make a temporary folder for the export queue"));
+    const auto queuePath =
+        exportRequest ? std::filesystem::path(
+                            exportQueueDir.filePath(QStringLiteral("queue.json")).toStdString())
+                      : fvs::core::defaultQueuePath();
     auto queue = fvs::core::JobQueue::open(queuePath);
     if (!queue) {
         std::fprintf(stderr, "flashvsr-studio: cannot open the export queue %s: %s\n",
@@ -199,22 +248,22 @@ int main(int argc, char** argv) {
     // Command-line overrides hold for this run only; the settings page keeps the saved values.
     preview.setPreferredEngine(engineOverride.isEmpty() ? settings.preferredEngine()
                                                         : engineOverride);
-    preview.setModelsFolder(modelsOverride.isEmpty() ? settings.modelsFolder() : modelsOverride);
+    // (settings.modelsFolder() is the --models folder until the user picks another.)
+    preview.setModelsFolder(settings.modelsFolder());
     if (engineOverride.isEmpty())
         QObject::connect(&settings, &fvs::ui::AppSettings::preferredEngineChanged, &preview,
                          [&] { preview.setPreferredEngine(settings.preferredEngine()); });
-    if (modelsOverride.isEmpty())
-        QObject::connect(&settings, &fvs::ui::AppSettings::modelsFolderChanged, &preview,
-                         [&] { preview.setModelsFolder(settings.modelsFolder()); });
+    QObject::connect(&settings, &fvs::ui::AppSettings::modelsFolderChanged, &preview,
+                     [&] { preview.setModelsFolder(settings.modelsFolder()); });
     // GPU frames only where they can be shown: interop compiled in and an OpenGL scene graph.
     preview.setDeviceFrames(fvs::ui::VideoTextureItem::interopCompiledIn() &&
                             QQuickWindow::graphicsApi() == QSGRendererInterface::OpenGL);
     fvs::ui::ExportQueueModel exportQueue(std::move(queue.value()));
     QObject::connect(&settings, &fvs::ui::AppSettings::languageChanged, &exportQueue,
                      &fvs::ui::ExportQueueModel::presetsChanged);
-    // A grab only looks: it does not start the export queue.
+    // A grab only looks: it does not start the export queue; an export starts its own runner.
     std::unique_ptr<fvs::ui::ExportRunner> runner;
-    if (!grab)
+    if (!grab && !exportRequest)
         runner = std::make_unique<fvs::ui::ExportRunner>(queuePath, &services, &exportQueue);
 
     QQmlApplicationEngine engine;
@@ -237,6 +286,41 @@ int main(int argc, char** argv) {
     QList<QUrl> urls;
     for (const QString& a : files)
         urls << QUrl::fromLocalFile(QFileInfo(a).absoluteFilePath());
+
+    if (grab || exportRequest) {
+        const QVariantMap status = settings.modelStatus();
+        std::printf("models: %s\n",
+                    (status.value(QStringLiteral("usable")).toBool()
+                         ? QStringLiteral("FlashVSR %1 weights in %2")
+                               .arg(status.value(QStringLiteral("version")).toString(),
+                                    status.value(QStringLiteral("folder")).toString())
+                         : QStringLiteral("not usable: %1")
+                               .arg(status.value(QStringLiteral("problems"))
+                                        .toStringList()
+                                        .join(QLatin1String("; "))))
+                        .toLocal8Bit()
+                        .constData());
+        std::fflush(stdout);
+    }
+
+    if (exportRequest) {
+        // The window shows the clip as an opened file does; the export itself needs no view.
+        const QVariantMap added = sources.addUrls({urls.constFirst()});
+        const QStringList paths = added.value(QStringLiteral("added")).toStringList();
+        if (paths.isEmpty())
+            return usageError(
+                QStringLiteral("cannot open %1: %2")
+                    .arg(files.constFirst(), added.value(QStringLiteral("message")).toString()));
+        preview.open(QUrl::fromLocalFile(paths.constFirst()));
+        exportRequest->input = paths.constFirst();
+        fvs::app::StudioExport exporter(*exportRequest, &services, queuePath, &exportQueue);
+        QObject::connect(&exporter, &fvs::app::StudioExport::finished, &app,
+                         [](int code) { QCoreApplication::exit(code); });
+        // From the event loop: a job refused at once must still reach exit().
+        QMetaObject::invokeMethod(
+            &exporter, [&exporter] { exporter.start(); }, Qt::QueuedConnection);
+        return QGuiApplication::exec();
+    }
 
     if (grab) {
         auto* window = qobject_cast<QQuickWindow*>(root);
