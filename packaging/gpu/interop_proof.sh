@@ -7,11 +7,12 @@
 #   qt       unpack .gpu/qt/*.deb to /opt/fvsqt and .gpu/ffmpeg-prefix.tar.xz to /opt/fvs-ffmpeg
 #            (carry .gpu/qt and .gpu/ffmpeg-prefix.tar.xz)
 #   run      check libraries, make a clip, run `.gpu/app/flashvsr-studio --grab` with the FlashVSR
-#            engine on the reduced v1.1 test model (carry .gpu/app, from packaging/gpu/pack_app.sh)
+#            engine on the reduced v1.1 test model, then `--export` of the clip with that engine to
+#            FFV1 (frames out must equal frames in) (carry .gpu/app, from packaging/gpu/pack_app.sh)
 #   all      the three in a row (when everything fits one call)
 # Every stage skips work it finds done (the machine keeps /opt and setsid processes while warm), so
-# stages can be separate calls made back to back or one call. OUTDIR gets the logs, interop.png
-# and interop-summary.txt; the exit code of `run` is 0 only when every check passed.
+# stages can be separate calls made back to back or one call. OUTDIR gets the logs (interop.log,
+# export.log), interop.png and interop-summary.txt; the exit code of `run` is 0 only when every check passed.
 # For a dry run elsewhere (the checks on the NVIDIA renderer and interop then fail, as they must):
 # FVS_PROOF_OPT (folder instead of /opt), FVS_PROOF_DISPLAY (instead of 99), FVS_PROOF_ENGINE
 # (instead of flashvsr), FVS_PROOF_PYTHON (a python3 with torch).
@@ -135,6 +136,22 @@ stage_run() {
     --models "$root/tests/data/parity/e2e_v11" --timeout 300 >"$out/interop.log" 2>&1 || rc=$?
   log "run: flashvsr-studio --grab exited with $rc"
 
+  # The export from the app (its export queue model and runner, on a queue of that run only).
+  local export_rc=0 frames_in frames_out
+  timeout 420 "$app" --export "$work/export.mkv" "$work/clip.mp4" --engine "$engine" \
+    --models "$root/tests/data/parity/e2e_v11" --timeout 300 >"$out/export.log" 2>&1 || export_rc=$?
+  log "run: flashvsr-studio --export exited with $export_rc"
+  count_frames() {
+    "$FF/bin/ffprobe" -v error -count_frames -select_streams v:0 \
+      -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null || echo "?"
+  }
+  frames_in=$(count_frames "$work/clip.mp4")
+  frames_out=$([[ -f $work/export.mkv ]] && count_frames "$work/export.mkv" || echo "none")
+  { echo "ffprobe: frames in $frames_in, frames out $frames_out"
+    [[ -f $work/export.mkv ]] && "$FF/bin/ffprobe" -v error -select_streams v:0 \
+      -show_entries stream=codec_name,width,height -of csv=p=0 "$work/export.mkv"; } \
+    >>"$out/export.log" 2>&1 || true
+
   # The checks the proof rests on.
   local ok=1
   check() {
@@ -152,7 +169,25 @@ stage_run() {
     check "grabbed frame came through interop" '^upscaled frame 5 shown by: device frame'
     check "device frames, no host copy" '^interop: [1-9][0-9]* device frames shown, 0 host copies'
     check "no host upload of an upscaled frame" '^host uploads of upscaled frames: 0$'
+    check "models status follows --models" '^models: FlashVSR v1\.1 weights in '
     [[ $rc -eq 0 && -s $out/interop.png ]] || ok=0
+    echo "flashvsr-studio --export exit code: $export_rc"
+    check_export() {
+      if grep -qE "$2" "$out/export.log"; then
+        echo "PASS  $1: $(grep -m1 -oE "$2.*" "$out/export.log")"
+      else
+        echo "FAIL  $1 (no line matching: $2)"
+        ok=0
+      fi
+    }
+    check_export "export job done" '^state: done$'
+    check_export "export engine" "^engine: $engine"
+    if [[ $export_rc -eq 0 && $frames_in =~ ^[0-9]+$ && $frames_out == "$frames_in" ]]; then
+      echo "PASS  export frames out == frames in (ffprobe): $frames_out == $frames_in"
+    else
+      echo "FAIL  export frames out == frames in (ffprobe): out $frames_out, in $frames_in, exit $export_rc"
+      ok=0
+    fi
     echo "result: $([[ $ok -eq 1 ]] && echo PASS || echo FAIL)"
   } >"$out/interop-summary.txt"
   tee -a "$out/proof.log" <"$out/interop-summary.txt"
