@@ -104,26 +104,49 @@ torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& 
     return blockSparseAttentionReference(q, k, v, mask, numHeads);
 }
 
+namespace {
+
+struct PackShape {
+    int64_t lq, lk, d, heads;
+};
+
+// Shapes shared by the varlen packers: q (Lq,128,D), k/v (Lk,128,D), mask (1,H,Lq,Lk).
+PackShape checkPack(const char* what, const torch::Tensor& q, const torch::Tensor& k,
+                    const torch::Tensor& v, const torch::Tensor& mask, int64_t numHeads,
+                    int64_t headBegin, int64_t headEnd) {
+    const int64_t lq = q.size(0);
+    const int64_t lk = k.size(0);
+    TORCH_CHECK(q.size(1) == kBlockTokens && k.sizes() == v.sizes() && k.size(2) == q.size(2) &&
+                    0 <= headBegin && headBegin < headEnd && headEnd <= numHeads,
+                what, ": q ", q.sizes(), " k ", k.sizes(), " heads [", headBegin, ", ", headEnd,
+                ") of ", numHeads);
+    TORCH_CHECK(
+        mask.dim() == 4 && mask.size(1) == numHeads && mask.size(2) == lq && mask.size(3) == lk,
+        what, ": mask ", mask.sizes(), " for ", lq, "x", lk, " blocks");
+    return {lq, lk, q.size(2) / numHeads, headEnd - headBegin};
+}
+
+// (blocks, 128, H*d) → (heads, blocks, 128, d) for heads [headBegin, headEnd), contiguous.
+torch::Tensor headMajor(const torch::Tensor& t, int64_t blocks, int64_t numHeads, int64_t headBegin,
+                        int64_t headEnd) {
+    const int64_t d = t.size(2) / numHeads;
+    return t
+        .view({blocks, kBlockTokens, numHeads, d})  // (blocks, 128, H, d)
+        .slice(2, headBegin, headEnd)
+        .permute({2, 0, 1, 3})  // (heads, blocks, 128, d)
+        .contiguous();
+}
+
+}  // namespace
+
 VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
                               const torch::Tensor& v, const torch::Tensor& mask, int64_t numHeads,
                               int64_t headBegin, int64_t headEnd) {
-    const int64_t lq = q.size(0);
-    const int64_t lk = k.size(0);
-    const int64_t d = q.size(2) / numHeads;
-    const int64_t heads = headEnd - headBegin;
-    TORCH_CHECK(q.size(1) == kBlockTokens && k.sizes() == v.sizes() && k.size(2) == q.size(2) &&
-                    0 <= headBegin && headBegin < headEnd && headEnd <= numHeads,
-                "packVarlenBlocks: q ", q.sizes(), " k ", k.sizes(), " heads [", headBegin, ", ",
-                headEnd, ") of ", numHeads);
-    TORCH_CHECK(
-        mask.dim() == 4 && mask.size(1) == numHeads && mask.size(2) == lq && mask.size(3) == lk,
-        "packVarlenBlocks: mask ", mask.sizes(), " for ", lq, "x", lk, " blocks");
+    const PackShape shape =
+        checkPack("packVarlenBlocks", q, k, v, mask, numHeads, headBegin, headEnd);
+    const int64_t lq = shape.lq, lk = shape.lk, d = shape.d, heads = shape.heads;
     auto headsOf = [&](const torch::Tensor& t, int64_t blocks) {
-        return t
-            .view({blocks, kBlockTokens, numHeads, d})  // (blocks, 128, H, d)
-            .slice(2, headBegin, headEnd)
-            .permute({2, 0, 1, 3})  // (heads, blocks, 128, d)
-            .contiguous();
+        return headMajor(t, blocks, numHeads, headBegin, headEnd);
     };
     VarlenBlocks out;
     out.q = headsOf(q, lq).view({heads * lq * kBlockTokens, 1, d});  // (seq*128, 1, d)
@@ -148,23 +171,10 @@ VarlenBlocks packVarlenBlocks(const torch::Tensor& q, const torch::Tensor& k,
 RunBlocks packRunBlocks(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& mask, int64_t numHeads, int64_t headBegin,
                         int64_t headEnd) {
-    const int64_t lq = q.size(0);
-    const int64_t lk = k.size(0);
-    const int64_t d = q.size(2) / numHeads;
-    const int64_t heads = headEnd - headBegin;
-    TORCH_CHECK(q.size(1) == kBlockTokens && k.sizes() == v.sizes() && k.size(2) == q.size(2) &&
-                    0 <= headBegin && headBegin < headEnd && headEnd <= numHeads,
-                "packRunBlocks: q ", q.sizes(), " k ", k.sizes(), " heads [", headBegin, ", ",
-                headEnd, ") of ", numHeads);
-    TORCH_CHECK(
-        mask.dim() == 4 && mask.size(1) == numHeads && mask.size(2) == lq && mask.size(3) == lk,
-        "packRunBlocks: mask ", mask.sizes(), " for ", lq, "x", lk, " blocks");
+    const PackShape shape = checkPack("packRunBlocks", q, k, v, mask, numHeads, headBegin, headEnd);
+    const int64_t lq = shape.lq, lk = shape.lk, d = shape.d, heads = shape.heads;
     auto headsOf = [&](const torch::Tensor& t, int64_t blocks) {
-        return t
-            .view({blocks, kBlockTokens, numHeads, d})  // (blocks, 128, H, d)
-            .slice(2, headBegin, headEnd)
-            .permute({2, 0, 1, 3})  // (heads, blocks, 128, d)
-            .contiguous();
+        return headMajor(t, blocks, numHeads, headBegin, headEnd);
     };
     auto m = mask[0].slice(0, headBegin, headEnd);  // (heads, Lq, Lk)
     auto none = torch::zeros({heads, lq, 1}, m.options());
@@ -283,7 +293,6 @@ torch::Tensor blockSparseAttentionVarlen(const torch::Tensor& q, const torch::Te
                                          const torch::Tensor& v, const torch::Tensor& mask,
                                          int64_t numHeads, int64_t gatherBudgetBytes) {
     const int64_t lq = q.size(0);
-    const int64_t lk = k.size(0);
     const int64_t d = q.size(2) / numHeads;
     // Selected blocks per head decide how many heads one gather may hold (one small sync).
     auto perHead = mask[0].sum({1, 2}).to(torch::kCPU, torch::kInt64);      // (H)
