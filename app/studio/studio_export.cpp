@@ -7,6 +7,7 @@
 
 #include "export_queue_model.h"
 #include "export_runner.h"
+#include "fvs/core/job_runner.h"
 #include "studio_services.h"
 
 namespace fvs::app {
@@ -107,9 +108,17 @@ StudioExport::StudioExport(ExportRequest request, const ui::StudioServices* serv
     m_timeout.setSingleShot(true);
 }
 
-// The runner stops first (a job still running becomes interrupted in this run's queue).
+// The runner stops first (a job still running becomes interrupted in this run's queue). Nobody
+// resumes that queue after this run, so the segments of a job that did not finish go too.
 StudioExport::~StudioExport() {
     m_runner.reset();
+    if (m_id != 0 && !m_succeeded) {
+        core::Job job;
+        job.id = m_id;
+        job.output = QFileInfo(m_request.outPath).absoluteFilePath().toStdString();
+        std::error_code ec;
+        std::filesystem::remove_all(core::defaultWorkDir(job), ec);
+    }
 }
 
 QVariantMap StudioExport::spec() const {
@@ -193,6 +202,7 @@ void StudioExport::check() {
         printLine(
             QStringLiteral("engine: %1").arg(engine.isEmpty() ? QStringLiteral("none") : engine));
         if (state == QLatin1String("done")) {
+            m_succeeded = true;
             Q_EMIT finished(0);
             return;
         }

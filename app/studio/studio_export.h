@@ -68,6 +68,7 @@ private:
     std::unique_ptr<ui::ExportRunner> m_runner;  // after m_engines: its thread uses them
     quint64 m_id = 0;
     bool m_done = false;
+    bool m_succeeded = false;
     QTimer m_timeout;
 };
 

@@ -142,6 +142,32 @@ private Q_SLOTS:
                  QFileInfo(models).canonicalFilePath());
     }
 
+    void timeoutStopsTheJobAndLeavesNothing() {
+        // GIVEN FlashVSR on the CPU over 40 frames (seconds of work) and a 1 s limit
+        const QString models = QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11");
+        if (!QFileInfo::exists(models + QStringLiteral("/flashvsr_config.json")))
+            QSKIP("the reduced model folder is missing");
+        const QString long40 =
+            fvs::ui::test::makeClip(QDir(m_dir.path()), QStringLiteral("long.mp4"), 40, 64, 48);
+        QVERIFY(!long40.isEmpty());
+        QDir folder(path(QStringLiteral("timeout")));
+        QVERIFY(folder.mkpath(QStringLiteral(".")));
+        const QString out = folder.filePath(QStringLiteral("late.mkv"));
+        // WHEN the export runs out of time
+        const Run r = run({QStringLiteral("--export"), out, QStringLiteral("--engine"),
+                           QStringLiteral("flashvsr"), QStringLiteral("--models"), models,
+                           QStringLiteral("--timeout"), QStringLiteral("1"), long40});
+        if (r.err.contains(QStringLiteral("unknown engine 'flashvsr'")))
+            QSKIP("this build has no FlashVSR engine");
+        // THEN it exits 1 saying so, and neither the output nor the job's segments are left
+        QVERIFY(r.finished);
+        QVERIFY2(r.exitCode == 1, qPrintable(r.err + r.out));
+        QVERIFY2(r.err.contains(QStringLiteral("did not finish in 1 s")), qPrintable(r.err));
+        const QStringList left =
+            folder.entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1Char(' '))));
+    }
+
     void badInputExitsOneWithAMessage() {
         // An existing output (kept as it was), a missing input, an extension with no preset, a
         // missing output folder, no input, two inputs, a bad scale, a FlashVSR run without weights.
