@@ -303,16 +303,27 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     }
 
-    if (exportRequest) {
-        // The window shows the clip as an opened file does; the export itself needs no view.
+    // Automation opens the first file like a drop, minus the recent-files entry (an automated run
+    // leaves the settings alone). Returns the opened path, or empty with `why` set.
+    auto openFirst = [&](QString* why) {
         const QVariantMap added = sources.addUrls({urls.constFirst()});
         const QStringList paths = added.value(QStringLiteral("added")).toStringList();
-        if (paths.isEmpty())
-            return usageError(
-                QStringLiteral("cannot open %1: %2")
-                    .arg(files.constFirst(), added.value(QStringLiteral("message")).toString()));
+        if (paths.isEmpty()) {
+            *why = QStringLiteral("cannot open %1: %2")
+                       .arg(files.constFirst(), added.value(QStringLiteral("message")).toString());
+            return QString();
+        }
         preview.open(QUrl::fromLocalFile(paths.constFirst()));
-        exportRequest->input = paths.constFirst();
+        return paths.constFirst();
+    };
+
+    if (exportRequest) {
+        // The window shows the clip as an opened file does; the export itself needs no view.
+        QString why;
+        const QString opened = openFirst(&why);
+        if (opened.isEmpty())
+            return usageError(why);
+        exportRequest->input = opened;
         fvs::app::StudioExport exporter(*exportRequest, &services, queuePath, &exportQueue);
         QObject::connect(&exporter, &fvs::app::StudioExport::finished, &app,
                          [](int code) { QCoreApplication::exit(code); });
@@ -330,14 +341,9 @@ int main(int argc, char** argv) {
         QObject::connect(&grabber, &fvs::app::StudioGrab::finished, &app,
                          [](int code) { QCoreApplication::exit(code); });
         grabber.start();
-        // Like a drop, minus the recent-files entry: an automated run leaves the settings alone.
-        const QVariantMap added = sources.addUrls({urls.constFirst()});
-        const QStringList paths = added.value(QStringLiteral("added")).toStringList();
-        if (paths.isEmpty())
-            return usageError(
-                QStringLiteral("cannot open %1: %2")
-                    .arg(files.constFirst(), added.value(QStringLiteral("message")).toString()));
-        preview.open(QUrl::fromLocalFile(paths.constFirst()));
+        QString why;
+        if (openFirst(&why).isEmpty())
+            return usageError(why);
         return QGuiApplication::exec();
     }
 
