@@ -15,7 +15,7 @@
 # export.log), interop.png and interop-summary.txt; the exit code of `run` is 0 only when every check passed.
 # For a dry run elsewhere (the checks on the NVIDIA renderer and interop then fail, as they must):
 # FVS_PROOF_OPT (folder instead of /opt), FVS_PROOF_DISPLAY (instead of 99), FVS_PROOF_ENGINE
-# (instead of flashvsr), FVS_PROOF_PYTHON (a python3 with torch).
+# (instead of flashvsr), FVS_PROOF_PYTHON (a python3 with torch), FVS_PROOF_MODELS (model folder).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 stage=${1:?usage: interop_proof.sh display|qt|run|all OUTDIR}
@@ -28,6 +28,9 @@ Q=$opt/fvsqt
 FF=$opt/fvs-ffmpeg
 DISPLAY_NUM=${FVS_PROOF_DISPLAY:-99}
 engine=${FVS_PROOF_ENGINE:-flashvsr}
+# The model folder: the reduced v1.1 test model by default; FVS_PROOF_MODELS points at another one
+# (e.g. the full-size random weights gpu_reference.py writes to /tmp/fvs-ref/model).
+models=${FVS_PROOF_MODELS:-$root/tests/data/parity/e2e_v11}
 gnu=x86_64-linux-gnu
 
 log() { echo "interop_proof: $*" | tee -a "$out/proof.log"; }
@@ -133,13 +136,13 @@ stage_run() {
     -frames:v 40 -c:v mpeg4 -q:v 3 "$work/clip.mp4"
   local rc=0
   timeout 420 "$app" --grab 5 "$out/interop.png" "$work/clip.mp4" --engine "$engine" \
-    --models "$root/tests/data/parity/e2e_v11" --timeout 300 >"$out/interop.log" 2>&1 || rc=$?
+    --models "$models" --timeout 300 >"$out/interop.log" 2>&1 || rc=$?
   log "run: flashvsr-studio --grab exited with $rc"
 
   # The export from the app (its export queue model and runner, on a queue of that run only).
   local export_rc=0 frames_in frames_out
   timeout 420 "$app" --export "$work/export.mkv" "$work/clip.mp4" --engine "$engine" \
-    --models "$root/tests/data/parity/e2e_v11" --timeout 300 >"$out/export.log" 2>&1 || export_rc=$?
+    --models "$models" --timeout 300 >"$out/export.log" 2>&1 || export_rc=$?
   log "run: flashvsr-studio --export exited with $export_rc"
   count_frames() {
     "$FF/bin/ffprobe" -v error -count_frames -select_streams v:0 \
