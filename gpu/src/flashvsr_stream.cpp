@@ -8,6 +8,11 @@
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
+#ifdef FVS_HAVE_CUDA
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 #include "chunk_schedule.h"
 #include "color_fix.h"
@@ -95,6 +100,7 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
 }
 
 void FlashVsrStream::reset() {
+    flushInFlight();  // the side stream may still use the decoder state dropped below
     m_pending.clear();
     m_pendingBase = 0;
     m_real = m_total = m_nextChunk = m_emitted = 0;
@@ -150,6 +156,7 @@ void FlashVsrStream::finish(std::stop_token stop, int64_t outputFrames) {
         }
         runChunk(m_nextChunk, stop);
     }
+    flushInFlight();
 }
 
 torch::Tensor FlashVsrStream::take() {
@@ -257,39 +264,74 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
         throw StopRequested();
     }
     auto cond = window(plan.condBegin, plan.condEnd);  // (1, 3, 21 or 8, Hp, Wp)
-    torch::Tensor decoded;
-    if (opts.decoder == DecoderKind::Tiny) {
-        decoded = m_model->tcDecoder()->decodeChunk(z0, cond, m_tcState);
-    } else {
-        decoded = m_model->vaeDecoder()->decodeChunk(z0, m_vaeState);
+    // Decoder + colour fix + crop: (keep, 3, H, W) float32; outputs past the pushed count come
+    // from tail padding and are dropped (frame-exact).
+    auto decodeChunk = [&]() {
+        torch::Tensor decoded;
+        if (opts.decoder == DecoderKind::Tiny) {
+            decoded = m_model->tcDecoder()->decodeChunk(z0, cond, m_tcState);
+        } else {
+            decoded = m_model->vaeDecoder()->decodeChunk(z0, m_vaeState);
+        }
+        TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
+                    " frames for chunk ", k, ", expected ", cond.size(2));
+        tap("decoded", decoded);
+        mark("decode");
+        auto frames = applyColorFix(decoded, cond, opts.colorFix);  // (1, 3, n, Hp, Wp)
+        tap("frames", frames);
+        mark("color_fix");
+        auto out = frames[0]
+                       .slice(2, 0, m_height)
+                       .slice(3, 0, m_width)
+                       .permute({1, 0, 2, 3})
+                       .to(torch::kFloat32)
+                       .contiguous();  // (n, 3, H, W)
+        int64_t keep = out.size(0);
+        if (m_limit >= 0) {
+            keep = std::clamp<int64_t>(m_limit - plan.condBegin, 0, keep);
+        }
+        return out.slice(0, 0, keep);
+    };
+    torch::Tensor out;
+    bool queued = false;
+#ifdef FVS_HAVE_CUDA
+    if (overlapDecoding()) {
+        const auto device = opts.device;
+        auto mainStream = c10::cuda::getCurrentCUDAStream(device.index());
+        if (!m_sideStream) {
+            m_sideStream = std::make_shared<c10::cuda::CUDAStream>(
+                c10::cuda::getStreamFromPool(false, device.index()));
+        }
+        const auto& side = *std::static_pointer_cast<c10::cuda::CUDAStream>(m_sideStream);
+        at::cuda::CUDAEvent ready;
+        ready.record(mainStream);
+        ready.block(side);
+        // Made on the main stream, read on the side stream: keep their memory until it is done.
+        z0.record_stream(side.unwrap());
+        cond.record_stream(side.unwrap());
+        {
+            c10::cuda::CUDAStreamGuard guard(side);
+            out = decodeChunk();
+        }
+        auto done = std::make_shared<at::cuda::CUDAEvent>();
+        done->record(side);
+        flushInFlight();  // chunk k-1's frames: its decode ran beside this chunk's DiT
+        m_inFlight.push_back({out, done});
+        queued = true;
     }
-    TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
-                " frames for chunk ", k, ", expected ", cond.size(2));
-    tap("decoded", decoded);
-    mark("decode");
-    auto frames = applyColorFix(decoded, cond, opts.colorFix);  // (1, 3, n, Hp, Wp)
-    tap("frames", frames);
-    mark("color_fix");
+#endif
+    if (!queued) {
+        out = decodeChunk();
+        if (out.size(0) > 0) {
+            m_ready.push_back(out);
+            m_emitted += out.size(0);
+        }
+    }
     if (m_profile) {
         std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n  dit stages (ms): %s\n",
-                     static_cast<long long>(k), static_cast<long long>(decoded.size(2)),
+                     static_cast<long long>(k), static_cast<long long>(out.size(0)),
                      profile.c_str(), StageProfiler::drain().c_str());
         m_lastChunkEnd = Clock::now();
-    }
-    auto out = frames[0]
-                   .slice(2, 0, m_height)
-                   .slice(3, 0, m_width)
-                   .permute({1, 0, 2, 3})
-                   .to(torch::kFloat32)
-                   .contiguous();  // (n, 3, H, W)
-    // Outputs past the pushed count come from tail padding: drop them (frame-exact).
-    int64_t keep = out.size(0);
-    if (m_limit >= 0) {
-        keep = std::clamp<int64_t>(m_limit - plan.condBegin, 0, keep);
-    }
-    if (keep > 0) {
-        m_ready.push_back(out.slice(0, 0, keep));
-        m_emitted += keep;
     }
     ++m_nextChunk;
     // Only frames the next chunk's decoder/colour fix still reads stay buffered.
@@ -298,6 +340,36 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
         m_pending.pop_front();
         ++m_pendingBase;
     }
+}
+
+bool FlashVsrStream::overlapDecoding() const {
+#ifdef FVS_HAVE_CUDA
+    static const bool enabled = [] {
+        const char* env = std::getenv("FVS_OVERLAP");
+        return env == nullptr || std::string(env) != "0";
+    }();
+    // Taps and injected masks want the plain order of operations.
+    const bool hooked = m_hooks != nullptr && (m_hooks->tap || m_hooks->injectMask);
+    return enabled && !hooked && m_model->options().device.is_cuda();
+#else
+    return false;
+#endif
+}
+
+void FlashVsrStream::flushInFlight() {
+#ifdef FVS_HAVE_CUDA
+    for (auto& f : m_inFlight) {
+        std::static_pointer_cast<at::cuda::CUDAEvent>(f.done)->synchronize();
+        if (f.frames.size(0) > 0) {
+            // Allocated on the side stream, read on the main one from now on.
+            f.frames.record_stream(
+                c10::cuda::getCurrentCUDAStream(f.frames.device().index()).unwrap());
+            m_ready.push_back(f.frames);
+            m_emitted += f.frames.size(0);
+        }
+    }
+#endif
+    m_inFlight.clear();
 }
 
 }  // namespace fvs::gpu

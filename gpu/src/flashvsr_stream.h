@@ -88,6 +88,18 @@ private:
     bool m_collectStats = true;
     bool m_profile = false;  // FVS_PROFILE set: per-chunk stage times on stderr (syncs the device)
     std::chrono::steady_clock::time_point m_lastChunkEnd{};
+
+    // CUDA: the decoder and colour fix of chunk k run on a side stream while chunk k+1's DiT runs
+    // (FVS_OVERLAP=0 turns it off); their frames reach m_ready when the next chunk is queued or at
+    // finish(). Type-erased (stream, event) so this header stays CUDA-free.
+    struct InFlight {
+        torch::Tensor frames;        // (keep, 3, H, W)
+        std::shared_ptr<void> done;  // at::cuda::CUDAEvent recorded on the side stream
+    };
+    std::vector<InFlight> m_inFlight;
+    std::shared_ptr<void> m_sideStream;  // c10::cuda::CUDAStream
+    bool overlapDecoding() const;
+    void flushInFlight();
 };
 
 }  // namespace fvs::gpu
