@@ -15,12 +15,7 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    bool finished = false;
-    QString out;
-    QString err;
-};
+using Run = fvs::ui::test::ProcessRun;
 
 struct Probe {
     int frames = -1;
@@ -212,30 +207,14 @@ private:
 
     // The user's settings, recent files and export queue stay untouched: all under the temp dir.
     QProcessEnvironment isolated() const {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        const QString home = path(QStringLiteral("home"));
-        QDir().mkpath(home);
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
-        env.insert(QStringLiteral("XDG_CACHE_HOME"), home + QStringLiteral("/cache"));
-        env.insert(QStringLiteral("FLASHVSR_QUEUE"), queueFile());
+        QProcessEnvironment env =
+            fvs::ui::test::isolatedAppEnvironment(path(QStringLiteral("home")), queueFile());
         env.remove(QStringLiteral("FLASHVSR_MODELS"));
-        env.insert(QStringLiteral("QT_QUICK_CONTROLS_STYLE"), QStringLiteral("Fusion"));
         return env;
     }
 
     Run run(const QStringList& args) const {
-        QProcess p;
-        p.setProcessEnvironment(isolated());
-        p.start(QStringLiteral(FVS_STUDIO_BINARY), args);
-        Run r;
-        r.finished = p.waitForFinished(240000);
-        if (!r.finished)
-            p.kill();
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-        r.err = QString::fromLocal8Bit(p.readAllStandardError());
-        return r;
+        return fvs::ui::test::runProcess(QStringLiteral(FVS_STUDIO_BINARY), args, isolated());
     }
 
     QTemporaryDir m_dir;

@@ -14,12 +14,7 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    bool finished = false;
-    QString out;
-    QString err;
-};
+using Run = fvs::ui::test::ProcessRun;
 
 double meanAbsDifference(const QImage& a, const QImage& b) {
     const QImage x = a.convertToFormat(QImage::Format_RGB32);
@@ -137,29 +132,12 @@ private Q_SLOTS:
 private:
     // The user's settings, recent files and export queue stay untouched: all under the temp dir.
     QProcessEnvironment isolated() const {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         const QString home = QDir(m_dir.path()).filePath(QStringLiteral("home"));
-        QDir().mkpath(home);
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
-        env.insert(QStringLiteral("XDG_CACHE_HOME"), home + QStringLiteral("/cache"));
-        env.insert(QStringLiteral("FLASHVSR_QUEUE"), home + QStringLiteral("/queue.json"));
-        env.insert(QStringLiteral("QT_QUICK_CONTROLS_STYLE"), QStringLiteral("Fusion"));
-        return env;
+        return fvs::ui::test::isolatedAppEnvironment(home, home + QStringLiteral("/queue.json"));
     }
 
     Run run(const QStringList& args, const QProcessEnvironment& env) const {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(FVS_STUDIO_BINARY), args);
-        Run r;
-        r.finished = p.waitForFinished(240000);
-        if (!r.finished)
-            p.kill();
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-        r.err = QString::fromLocal8Bit(p.readAllStandardError());
-        return r;
+        return fvs::ui::test::runProcess(QStringLiteral(FVS_STUDIO_BINARY), args, env);
     }
 
     QImage ffmpegFrame(int index, QSize size) const {

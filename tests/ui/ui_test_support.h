@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -24,6 +25,41 @@ inline QString makeClip(const QDir& dir, const QString& name, int frames = 30, i
     if (!ffmpeg.waitForFinished(60000) || ffmpeg.exitCode() != 0)
         return {};
     return path;
+}
+
+// One run of a program (the flashvsr-studio binary in the automation tests).
+struct ProcessRun {
+    int exitCode = -1;  // -1: crashed or killed
+    bool finished = false;
+    QString out;
+    QString err;
+};
+
+inline ProcessRun runProcess(const QString& program, const QStringList& args,
+                             const QProcessEnvironment& env, int timeoutMs = 240000) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    ProcessRun r;
+    r.finished = p.waitForFinished(timeoutMs);
+    if (!r.finished)
+        p.kill();
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+    r.err = QString::fromLocal8Bit(p.readAllStandardError());
+    return r;
+}
+
+// The app's settings, data, cache and queue under `home` (never the user's), Fusion style.
+inline QProcessEnvironment isolatedAppEnvironment(const QString& home, const QString& queueFile) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QDir().mkpath(home);
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), home + QStringLiteral("/cache"));
+    env.insert(QStringLiteral("FLASHVSR_QUEUE"), queueFile);
+    env.insert(QStringLiteral("QT_QUICK_CONTROLS_STYLE"), QStringLiteral("Fusion"));
+    return env;
 }
 
 }  // namespace fvs::ui::test
