@@ -47,7 +47,8 @@ FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model)
 }
 
 int64_t FlashVsrStream::estimateSessionBytes(const WanConfig& c, int64_t hp, int64_t wp,
-                                             torch::Dtype dtype, int64_t kvGroups) {
+                                             torch::Dtype dtype, int64_t kvGroups,
+                                             int64_t attentionScratch, bool decoderOverlap) {
     const int64_t e = dtype == torch::kFloat32 ? 4 : 2;
     const int64_t tokens1 = (hp / 16) * (wp / 16);  // tokens per latent frame
     const int64_t chunk0 = 6 * tokens1;
@@ -56,12 +57,12 @@ int64_t FlashVsrStream::estimateSessionBytes(const WanConfig& c, int64_t hp, int
     // Live activations of one block on chunk 0: x, q, k, v, windows, attention out, FFN hidden,
     // plus the float64 RoPE temporaries of q/k.
     const int64_t act = chunk0 * (12 * c.dim * e + 2 * c.ffnDim * e + 2 * c.dim * 8);
-    const int64_t attention = 3 * (256LL << 20);
+    const int64_t attention = attentionScratch;
     // LQ projector on 4 frames at 1/16 (768 → 2048 → 3072 channels) and the decoder at 1/8..1/1.
     const int64_t projector = 6 * tokens1 * (768 + 2 * 2048 + 3072) * e;
     const int64_t decoder = (hp / 8) * (wp / 8) * 1024 * e * 3 + 21LL * 3 * hp * wp * 4 * 3;
     const int64_t io = 34LL * 3 * hp * wp * e;  // look-ahead window of input frames
-    return kv + act + attention + projector + decoder + io;
+    return kv + act + attention + projector + decoder * (decoderOverlap ? 2 : 1) + io;
 }
 
 core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
@@ -75,7 +76,8 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
     if (opts.device.is_cuda()) {
         const auto device = queryDevice();
         const int64_t need =
-            estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, opts.kvGroups());
+            estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, opts.kvGroups(),
+                                 gatherBudgetBytes() + (512LL << 20), overlapDecoding());
         if (device.freeMemoryBytes > 0 && need > device.freeMemoryBytes) {
             // Memory grows about linearly with the pixel count: scale both sides equally.
             const double s = std::sqrt(static_cast<double>(device.freeMemoryBytes) / need);

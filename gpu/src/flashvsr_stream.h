@@ -57,8 +57,12 @@ public:
     void setNoise(const torch::Tensor& noise) { m_externalNoise = noise; }
 
     // Rough peak device bytes of a session at this padded size (weights excluded).
+    // `attentionScratch`: the attention's working memory (the CUDA gather budget);
+    // `decoderOverlap`: two chunks' decoder work in flight (CUDA side stream).
     static int64_t estimateSessionBytes(const WanConfig& config, int64_t paddedHeight,
-                                        int64_t paddedWidth, torch::Dtype dtype, int64_t kvGroups);
+                                        int64_t paddedWidth, torch::Dtype dtype, int64_t kvGroups,
+                                        int64_t attentionScratch = 3 * (256LL << 20),
+                                        bool decoderOverlap = false);
 
 private:
     void appendFrame(const torch::Tensor& frame);  // (3, H, W)

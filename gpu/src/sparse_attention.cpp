@@ -10,9 +10,6 @@
 #include <string>
 
 namespace fvs::gpu {
-namespace {
-int64_t defaultGatherBudget();  // below, with the packers' helpers
-}  // namespace
 
 torch::Tensor windowPartition(const torch::Tensor& x, int64_t f, int64_t h, int64_t w) {
     TORCH_CHECK(x.dim() == 3 && x.size(0) == 1 && x.size(1) == f * h * w,
@@ -90,6 +87,21 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
     return mask.view({1, numHeads, lq, lk});    // (1, H, Lq, Lk)
 }
 
+// Bytes the gathered K/V of one attention call may take: an eighth of the device memory free at
+// first use, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides). Fewer, larger calls keep flash
+// attention's grid (one CTA per query block and head) in full waves: at 768x1408 the whole
+// block's 6.8 GB fits one call on a large GPU, while a small GPU splits the heads.
+int64_t gatherBudgetBytes() {
+    static const int64_t budget = [] {
+        if (const char* env = std::getenv("FVS_GATHER_BUDGET_MB")) {
+            return std::max<int64_t>(64, std::atoll(env)) << 20;
+        }
+        const int64_t free = queryDevice().freeMemoryBytes;
+        return std::clamp<int64_t>(free / 8, 1LL << 30, 8LL << 30);
+    }();
+    return budget;
+}
+
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
                                    int64_t numHeads) {
@@ -102,7 +114,7 @@ torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& 
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
     if (mode != "reference" && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
         if (mode == "gather") {
-            return blockSparseAttentionVarlen(q, k, v, mask, numHeads, defaultGatherBudget());
+            return blockSparseAttentionVarlen(q, k, v, mask, numHeads, gatherBudgetBytes());
         }
         return blockSparseAttentionRuns(q, k, v, mask, numHeads);
     }
@@ -110,21 +122,6 @@ torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& 
 }
 
 namespace {
-
-// Bytes the gathered K/V of one attention call may take: an eighth of the device memory free at
-// first use, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides). Fewer, larger calls keep flash
-// attention's grid (one CTA per query block and head) in full waves: at 768x1408 the whole
-// block's 6.8 GB fits one call on a large GPU, while a small GPU splits the heads.
-int64_t defaultGatherBudget() {
-    static const int64_t budget = [] {
-        if (const char* env = std::getenv("FVS_GATHER_BUDGET_MB")) {
-            return std::max<int64_t>(64, std::atoll(env)) << 20;
-        }
-        const int64_t free = queryDevice().freeMemoryBytes;
-        return std::clamp<int64_t>(free / 8, 1LL << 30, 8LL << 30);
-    }();
-    return budget;
-}
 
 struct PackShape {
     int64_t lq, lk, d, heads;

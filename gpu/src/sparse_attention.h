@@ -45,6 +45,10 @@ torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& 
                                    const torch::Tensor& v, const torch::Tensor& mask,
                                    int64_t numHeads);
 
+// The gather budget of the CUDA `gather` path: an eighth of the device memory free at the first
+// call, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides); fixed for the process after that call.
+int64_t gatherBudgetBytes();
+
 // fp32 scores and softmax, memory bounded by `scoreBudgetBytes` per step. Any device and dtype.
 torch::Tensor blockSparseAttentionReference(const torch::Tensor& q, const torch::Tensor& k,
                                             const torch::Tensor& v, const torch::Tensor& mask,
