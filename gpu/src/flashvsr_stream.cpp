@@ -223,27 +223,19 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     using Clock = std::chrono::steady_clock;
     auto last = Clock::now();
     std::string profile;
+    auto item = [&](const char* stage, double ms) {
+        char text[64];
+        std::snprintf(text, sizeof text, " %s %.1f ms", stage, ms);
+        profile += text;
+    };
     auto mark = [&](const char* stage) {
-        if (!m_profile) {
-            return;
+        if (m_profile) {
+            item(stage, StageProfiler::lapMs(last, opts.device));
         }
-        if (opts.device.is_cuda()) {
-            torch::cuda::synchronize(opts.device.index() < 0 ? -1 : opts.device.index());
-        }
-        const auto now = Clock::now();
-        profile += std::string(" ") + stage + " " +
-                   std::to_string(std::chrono::duration<double, std::milli>(now - last).count())
-                       .substr(0, 6) +
-                   " ms";
-        last = now;
     };
     if (m_profile && m_lastChunkEnd != Clock::time_point{}) {
         // Host time between chunks: frame conversion, resize, the pipeline's other stages.
-        profile +=
-            " between " +
-            std::to_string(std::chrono::duration<double, std::milli>(last - m_lastChunkEnd).count())
-                .substr(0, 6) +
-            " ms";
+        item("between", std::chrono::duration<double, std::milli>(last - m_lastChunkEnd).count());
     }
     auto lq = window(plan.inputBegin, plan.inputEnd);                    // (1, 3, 25 or 8, Hp, Wp)
     auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)

@@ -41,17 +41,24 @@ void StageProfiler::begin(const torch::Device& device) {
     state().last = Clock::now();
 }
 
+double StageProfiler::lapMs(Clock::time_point& last, const torch::Device& device) {
+    sync(device);
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    return ms;
+}
+
 void StageProfiler::mark(const char* stage, const torch::Device& device) {
     if (!enabled()) {
         return;
     }
-    sync(device);
     auto& s = state();
-    const auto now = Clock::now();
-    if (s.last != Clock::time_point{}) {
-        s.totals[stage] += std::chrono::duration<double, std::milli>(now - s.last).count();
+    const bool started = s.last != Clock::time_point{};
+    const double ms = lapMs(s.last, device);
+    if (started) {
+        s.totals[stage] += ms;
     }
-    s.last = now;
 }
 
 std::string StageProfiler::drain() {

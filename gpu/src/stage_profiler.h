@@ -3,6 +3,7 @@
 // synchronises the device, so it is for finding where the time goes, never for production runs.
 // State is per thread: one engine thread owns a stream.
 
+#include <chrono>
 #include <string>
 
 #include <torch/torch.h>
@@ -16,6 +17,9 @@ public:
     static void mark(const char* stage, const torch::Device& device);
     // Starts a measured span without attributing the time before it.
     static void begin(const torch::Device& device);
+    // Synchronises the device and returns the ms since `last`, which becomes now (always on: the
+    // caller decides whether to profile).
+    static double lapMs(std::chrono::steady_clock::time_point& last, const torch::Device& device);
     // "stage total_ms, ..." for the stages marked since the last drain(), then forgets them.
     static std::string drain();
 };
