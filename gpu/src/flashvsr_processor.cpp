@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "chunk_schedule.h"
 #include "flashvsr_model.h"
@@ -149,6 +150,15 @@ private:
         if (!frames.defined()) {
             return {};
         }
+        std::vector<torch::Tensor> rgba;  // device output: (H, W, 4) uint8 per frame
+        if (m_deviceOutput) {
+            for (int64_t i = 0; i < frames.size(0); ++i) {
+                rgba.push_back(unitTensorToRgba(frames[i]));
+            }
+            // Consumers use their own CUDA stream: the codes must be written before handing
+            // over. One sync for the whole batch of frames.
+            torch::cuda::synchronize(frames.device().index());
+        }
         for (int64_t i = 0; i < frames.size(0); ++i) {
             if (m_meta.empty()) {
                 return core::makeError(core::ErrorCode::Internal,
@@ -160,7 +170,7 @@ private:
             out.index = meta.index;
             out.ptsUs = meta.ptsUs;
             if (m_deviceOutput) {
-                out.device = deviceImage(frames[i]);
+                out.device = deviceImage(std::move(rgba[static_cast<size_t>(i)]));
             } else {
                 auto av = unitTensorToFrame(frames[i], m_plan.outputFormat);
                 if (!av) {
@@ -174,11 +184,10 @@ private:
         return {};
     }
 
-    // RGBA8 codes that stay on the GPU; the tensor lives as long as any Frame refers to it.
-    static std::shared_ptr<const core::DeviceImage> deviceImage(const torch::Tensor& frame) {
-        auto rgba = std::make_shared<torch::Tensor>(unitTensorToRgba(frame));  // (H, W, 4) uint8
-        // Consumers use their own CUDA stream: the codes must be written before handing over.
-        torch::cuda::synchronize(rgba->device().index());
+    // RGBA8 codes (H, W, 4) that stay on the GPU, already written; the tensor lives as long as
+    // any Frame refers to it.
+    static std::shared_ptr<const core::DeviceImage> deviceImage(torch::Tensor codes) {
+        auto rgba = std::make_shared<torch::Tensor>(std::move(codes));
         auto image = std::make_shared<core::DeviceImage>();
         image->data = rgba->data_ptr();
         image->pitchBytes = static_cast<std::size_t>(rgba->stride(0));
