@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <stop_token>
 
-#include "chunk_schedule.h"
-#include "flashvsr_model.h"
-#include "flashvsr_stream.h"
+#include "engine/chunk_schedule.h"
+#include "engine/flashvsr_model.h"
+#include "engine/flashvsr_stream.h"
 #include "fvs/gpu/flashvsr_processor.h"
 
 using namespace fvs::gpu;

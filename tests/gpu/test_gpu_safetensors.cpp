@@ -1,7 +1,7 @@
 // safetensors reading/writing and strict state-dict loading against files written by Python.
 #include <QTest>
 
-#include "tensor_io.h"
+#include "io/tensor_io.h"
 #include "weight_fixtures.h"
 
 using namespace fvs;

@@ -2,8 +2,8 @@
 // torch.
 #include <QTest>
 
-#include "pickle_reader.h"
-#include "tensor_io.h"
+#include "io/pickle_reader.h"
+#include "io/tensor_io.h"
 #include "weight_fixtures.h"
 
 using namespace fvs;

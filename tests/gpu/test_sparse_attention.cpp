@@ -5,7 +5,7 @@
 
 #include <QtTest>
 
-#include "sparse_attention.h"
+#include "model/sparse_attention.h"
 
 using namespace fvs::gpu;
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor_io.h"
+#include "io/tensor_io.h"
 
 namespace fvs::gpu::testing {
 

@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-#include "tensor_io.h"
+#include "io/tensor_io.h"
 
 namespace fvs::gpu::testing {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "lq_input.h"
+#include "engine/lq_input.h"
 
 using namespace fvs::gpu;
 

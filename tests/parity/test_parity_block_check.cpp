@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "block_check.h"
-#include "flashvsr_model.h"
+#include "tools/block_check.h"
+#include "engine/flashvsr_model.h"
 #include "parity_dit_util.h"
 
 using namespace fvs::gpu;

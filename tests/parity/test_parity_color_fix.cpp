@@ -1,7 +1,7 @@
 // Colour fix (AdaIN and wavelet) against the official TorchColorCorrectorWavelet goldens.
 #include <QtTest>
 
-#include "color_fix.h"
+#include "model/color_fix.h"
 #include "decoder_golden_util.h"
 
 using namespace fvs::gpu;

@@ -5,10 +5,10 @@
 #include <QtTest>
 
 #include "parity_dit_util.h"
-#include "rope.h"
-#include "sparse_attention.h"
-#include "wan_block.h"
-#include "wan_dit.h"
+#include "model/rope.h"
+#include "model/sparse_attention.h"
+#include "model/wan_block.h"
+#include "model/wan_dit.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "flashvsr_model.h"
-#include "flashvsr_stream.h"
-#include "lq_input.h"
+#include "engine/flashvsr_model.h"
+#include "engine/flashvsr_stream.h"
+#include "engine/lq_input.h"
 #include "parity_dit_util.h"
 
 using namespace fvs::gpu;

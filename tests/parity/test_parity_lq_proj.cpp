@@ -3,7 +3,7 @@
 #include <QtTest>
 
 #include "decoder_golden_util.h"
-#include "lq_projector.h"
+#include "model/lq_projector.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

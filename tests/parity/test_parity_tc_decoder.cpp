@@ -4,7 +4,7 @@
 #include <QtTest>
 
 #include "decoder_golden_util.h"
-#include "tc_decoder.h"
+#include "model/tc_decoder.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -3,7 +3,7 @@
 #include <QtTest>
 
 #include "decoder_golden_util.h"
-#include "wan_vae_decoder.h"
+#include "model/wan_vae_decoder.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -1,0 +1,153 @@
+#include "engine/flashvsr_options.h"
+
+#include <sstream>
+
+namespace fvs::gpu {
+namespace {
+
+core::Error invalid(const std::string& what) {
+    return core::makeError(core::ErrorCode::InvalidArgument, what);
+}
+
+bool parseDouble(const std::string& text, double& out) {
+    try {
+        size_t used = 0;
+        out = std::stod(text, &used);
+        return used == text.size();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::string& value) {
+    double number = 0.0;
+    if (key == "version") {
+        if (!value.empty() && value != "v1" && value != "v1.1") {
+            return invalid("version must be v1 or v1.1, got '" + value + "'");
+        }
+        o.version = value;
+    } else if (key == "decoder") {
+        if (value == "tiny") {
+            o.decoder = DecoderKind::Tiny;
+        } else if (value == "full") {
+            o.decoder = DecoderKind::Full;
+        } else {
+            return invalid("decoder must be tiny or full, got '" + value + "'");
+        }
+    } else if (key == "color_fix" || key == "colorfix") {
+        if (value == "adain") {
+            o.colorFix = ColorFixMethod::AdaIn;
+        } else if (value == "wavelet") {
+            o.colorFix = ColorFixMethod::Wavelet;
+        } else if (value == "none") {
+            o.colorFix = ColorFixMethod::None;
+        } else {
+            return invalid("color_fix must be adain, wavelet or none, got '" + value + "'");
+        }
+    } else if (key == "dtype") {
+        if (value == "bf16") {
+            o.dtype = torch::kBFloat16;
+        } else if (value == "fp32") {
+            o.dtype = torch::kFloat32;
+        } else {
+            return invalid("dtype must be bf16 or fp32, got '" + value + "'");
+        }
+    } else if (key == "device") {
+        try {
+            o.device = torch::Device(value);
+        } catch (const std::exception&) {
+            return invalid("device must be cpu, cuda or cuda:N, got '" + value + "'");
+        }
+        if (o.device.is_cuda() && !torch::cuda::is_available()) {
+            return core::makeError(core::ErrorCode::Unsupported,
+                                   "device '" + value + "' requested but CUDA is not available");
+        }
+    } else if (!parseDouble(value, number)) {
+        return invalid("option " + key + " needs a number, got '" + value + "'");
+    } else if (key == "scale") {
+        if (!(number >= 1.0 && number <= 16.0)) {
+            return invalid("scale must be in [1, 16], got " + value);
+        }
+        o.scale = number;
+    } else if (key == "sparse_ratio") {
+        if (!(number > 0.0 && number <= 64.0)) {
+            return invalid("sparse_ratio must be in (0, 64], got " + value);
+        }
+        o.sparseRatio = number;
+    } else if (key == "kv_ratio") {
+        if (!(number >= 1.0 && number <= 16.0)) {
+            return invalid("kv_ratio must be in [1, 16], got " + value);
+        }
+        o.kvRatio = number;
+    } else if (key == "local_range") {
+        if (!(number >= 1.0 && number <= 255.0) || number != static_cast<int64_t>(number)) {
+            return invalid("local_range must be an integer in [1, 255], got " + value);
+        }
+        o.localRange = static_cast<int64_t>(number);
+    } else if (key == "seed") {
+        o.seed = static_cast<int64_t>(number);
+    } else {
+        return invalid("unknown FlashVSR option '" + key + "'");
+    }
+    return {};
+}
+
+}  // namespace
+
+core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSettings& s) {
+    FlashVsrOptions o;
+    const bool cuda =
+        s.device.empty() ? torch::cuda::is_available() : s.device.rfind("cuda", 0) == 0;
+    o.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    o.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
+    std::ostringstream list;
+    list << "version=" << s.modelVersion << ",decoder=" << s.decoder
+         << ",sparse_ratio=" << s.sparseRatio << ",kv_ratio=" << s.kvRatio
+         << ",local_range=" << s.localRange << ",color_fix=" << s.colorFix << ",seed=" << s.seed;
+    if (!s.dtype.empty()) {
+        list << ",dtype=" << s.dtype;
+    }
+    if (!s.device.empty()) {
+        list << ",device=" << s.device;
+    }
+    if (s.scale.targetWidth <= 0 && s.scale.targetHeight <= 0) {
+        list << ",scale=" << s.scale.factor;
+    }
+    if (auto st = o.applyKeyValues(list.str()); !st) {
+        return st.error();
+    }
+    return o;
+}
+
+core::Status FlashVsrOptions::applyKeyValues(const std::string& list) {
+    std::stringstream in(list);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (item.empty()) {
+            continue;
+        }
+        const auto eq = item.find('=');
+        if (eq == std::string::npos) {
+            return invalid("option '" + item + "' is not key=value");
+        }
+        if (auto st = setOne(*this, item.substr(0, eq), item.substr(eq + 1)); !st) {
+            return st;
+        }
+    }
+    return {};
+}
+
+std::string FlashVsrOptions::describe() const {
+    std::ostringstream out;
+    out << "FlashVSR " << (version.empty() ? "?" : version) << " "
+        << (decoder == DecoderKind::Tiny ? "tiny" : "full") << " sparse_ratio=" << sparseRatio
+        << " kv_ratio=" << kvRatio << " local_range=" << localRange << " color_fix="
+        << (colorFix == ColorFixMethod::AdaIn     ? "adain"
+            : colorFix == ColorFixMethod::Wavelet ? "wavelet"
+                                                  : "none")
+        << " seed=" << seed << " " << (dtype == torch::kBFloat16 ? "bf16" : "fp32") << " "
+        << device.str();
+    return out.str();
+}
+
+}  // namespace fvs::gpu

@@ -1,0 +1,369 @@
+#include "engine/flashvsr_stream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#ifdef FVS_HAVE_CUDA
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+#include "engine/chunk_schedule.h"
+#include "model/color_fix.h"
+#include "fvs/gpu/device_info.h"
+#include "engine/lq_input.h"
+#include "model/sparse_attention.h"
+#include "engine/stage_profiler.h"
+
+namespace fvs::gpu {
+namespace {
+
+constexpr int64_t kAlign = 128;  // DiT window 2×8×8 tokens = 128 px per side (spec §2.1)
+
+int64_t alignUp(int64_t v) {
+    return (v + kAlign - 1) / kAlign * kAlign;
+}
+
+std::string gib(int64_t bytes) {
+    std::ostringstream out;
+    out.precision(1);
+    out << std::fixed << static_cast<double>(bytes) / (1LL << 30) << " GiB";
+    return out.str();
+}
+
+}  // namespace
+
+FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model)
+    : m_model(std::move(model)),
+      m_generator(at::detail::createCPUGenerator()),
+      m_profile(std::getenv("FVS_PROFILE") != nullptr) {
+    TORCH_CHECK(m_model != nullptr, "FlashVsrStream needs a model");
+}
+
+int64_t FlashVsrStream::estimateSessionBytes(const WanConfig& c, int64_t hp, int64_t wp,
+                                             torch::Dtype dtype, int64_t kvGroups,
+                                             int64_t attentionScratch, bool decoderOverlap) {
+    const int64_t e = dtype == torch::kFloat32 ? 4 : 2;
+    const int64_t tokens1 = (hp / 16) * (wp / 16);  // tokens per latent frame
+    const int64_t chunk0 = 6 * tokens1;
+    const int64_t groups = std::max<int64_t>(kvGroups, 2) + 1;  // cache + current group
+    const int64_t kv = c.numLayers * 2 * groups * 2 * tokens1 * c.dim * e;
+    // Live activations of one block on chunk 0: x, q, k, v, windows, attention out, FFN hidden,
+    // plus the float64 RoPE temporaries of q/k.
+    const int64_t act = chunk0 * (12 * c.dim * e + 2 * c.ffnDim * e + 2 * c.dim * 8);
+    const int64_t attention = attentionScratch;
+    // LQ projector on 4 frames at 1/16 (768 → 2048 → 3072 channels) and the decoder at 1/8..1/1.
+    const int64_t projector = 6 * tokens1 * (768 + 2 * 2048 + 3072) * e;
+    const int64_t decoder = (hp / 8) * (wp / 8) * 1024 * e * 3 + 21LL * 3 * hp * wp * 4 * 3;
+    const int64_t io = 34LL * 3 * hp * wp * e;  // look-ahead window of input frames
+    return kv + act + attention + projector + decoder * (decoderOverlap ? 2 : 1) + io;
+}
+
+core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
+    if (height <= 0 || width <= 0 || height > 16384 || width > 16384) {
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               "output size " + std::to_string(width) + "x" +
+                                   std::to_string(height) + " is outside 1..16384");
+    }
+    const auto& opts = m_model->options();
+    const int64_t hp = alignUp(height), wp = alignUp(width);
+    if (opts.device.is_cuda()) {
+        const auto device = queryDevice();
+        const int64_t need =
+            estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, opts.kvGroups(),
+                                 gatherBudgetBytes() + (512LL << 20), overlapDecoding());
+        if (device.freeMemoryBytes > 0 && need > device.freeMemoryBytes) {
+            // Memory grows about linearly with the pixel count: scale both sides equally.
+            const double s = std::sqrt(static_cast<double>(device.freeMemoryBytes) / need);
+            const int64_t fitW =
+                std::max<int64_t>(kAlign, static_cast<int64_t>(wp * s) / kAlign * kAlign);
+            const int64_t fitH =
+                std::max<int64_t>(kAlign, static_cast<int64_t>(hp * s) / kAlign * kAlign);
+            return core::makeError(
+                core::ErrorCode::OutOfMemory,
+                "FlashVSR at " + std::to_string(width) + "x" + std::to_string(height) +
+                    " needs about " + gib(need) + " of device memory but " +
+                    gib(device.freeMemoryBytes) + " is free; about " + std::to_string(fitW) + "x" +
+                    std::to_string(fitH) + " would fit (or use a smaller scale)");
+        }
+    }
+    m_height = height;
+    m_width = width;
+    m_paddedHeight = hp;
+    m_paddedWidth = wp;
+    reset();
+    return {};
+}
+
+void FlashVsrStream::reset() {
+    flushInFlight();  // the side stream may still use the decoder state dropped below
+    m_pending.clear();
+    m_pendingBase = 0;
+    m_real = m_total = m_nextChunk = m_emitted = 0;
+    m_limit = -1;
+    m_ready.clear();
+    m_caches.assign(static_cast<size_t>(m_model->dit()->config().numLayers), KvCache{});
+    m_lqState.reset();
+    m_tcState.reset();
+    m_vaeState.reset();
+    m_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(m_model->options().seed));
+    m_stats = {};
+}
+
+void FlashVsrStream::appendFrame(const torch::Tensor& frame) {
+    const auto& opts = m_model->options();
+    auto f = frame.to(opts.device, opts.dtype);
+    // Replicate-pad bottom/right to the 128 grid; outputs are cropped back (never centre-cropped).
+    m_pending.push_back(replicatePadTo(f, kAlign).contiguous());  // (3, Hp, Wp)
+    ++m_total;
+}
+
+void FlashVsrStream::push(const torch::Tensor& lq, std::stop_token stop) {
+    TORCH_CHECK(m_height > 0, "FlashVsrStream: configure() first");
+    TORCH_CHECK(m_limit < 0, "FlashVsrStream: push() after finish(); reset() first");
+    TORCH_CHECK(lq.dim() == 4 && lq.size(1) == 3 && lq.size(2) == m_height && lq.size(3) == m_width,
+                "FlashVsrStream: frames must be (T, 3, ", m_height, ", ", m_width, "), got ",
+                lq.sizes());
+    torch::NoGradGuard noGrad;
+    for (int64_t t = 0; t < lq.size(0); ++t) {
+        appendFrame(lq[t]);
+        ++m_real;
+        while (m_total >= chunkPlan(m_nextChunk).inputEnd) {
+            runChunk(m_nextChunk, stop);
+        }
+    }
+}
+
+void FlashVsrStream::finish(std::stop_token stop, int64_t outputFrames) {
+    TORCH_CHECK(m_height > 0, "FlashVsrStream: configure() first");
+    torch::NoGradGuard noGrad;
+    if (m_limit >= 0) {
+        return;
+    }
+    m_limit = outputFrames >= 0 ? std::min(outputFrames, m_real) : m_real;
+    if (m_limit == 0) {
+        return;
+    }
+    const int64_t chunks = std::max(m_nextChunk, chunkCountFor(m_limit));
+    while (m_nextChunk < chunks) {
+        while (m_total < chunkPlan(m_nextChunk).inputEnd) {
+            m_pending.push_back(m_pending.back());  // repeat the last frame (look-ahead padding)
+            ++m_total;
+        }
+        runChunk(m_nextChunk, stop);
+    }
+    flushInFlight();
+}
+
+torch::Tensor FlashVsrStream::take() {
+    if (m_ready.empty()) {
+        return {};
+    }
+    auto out = m_ready.size() == 1 ? m_ready.front() : torch::cat(m_ready, 0);  // (n, 3, H, W)
+    m_ready.clear();
+    return out;
+}
+
+torch::Tensor FlashVsrStream::window(int64_t begin, int64_t end) const {
+    TORCH_CHECK(
+        begin >= m_pendingBase && end - m_pendingBase <= static_cast<int64_t>(m_pending.size()),
+        "FlashVsrStream: frames [", begin, ", ", end, ") not buffered (have ", m_pendingBase, "..",
+        m_pendingBase + static_cast<int64_t>(m_pending.size()), ")");
+    std::vector<torch::Tensor> frames(m_pending.begin() + (begin - m_pendingBase),
+                                      m_pending.begin() + (end - m_pendingBase));
+    return torch::stack(frames, 1).unsqueeze(0);  // (1, 3, end-begin, Hp, Wp)
+}
+
+torch::Tensor FlashVsrStream::noiseFor(int64_t latentBegin, int64_t latentEnd) {
+    const auto& opts = m_model->options();
+    const int64_t lh = m_paddedHeight / 8, lw = m_paddedWidth / 8;
+    const int64_t channels = m_model->dit()->config().inDim;
+    if (m_externalNoise.defined()) {
+        TORCH_CHECK(m_externalNoise.dim() == 5 && m_externalNoise.size(1) == channels &&
+                        m_externalNoise.size(2) >= latentEnd && m_externalNoise.size(3) == lh &&
+                        m_externalNoise.size(4) == lw,
+                    "external noise ", m_externalNoise.sizes(), " does not cover latents [",
+                    latentBegin, ", ", latentEnd, ") of (", lh, ", ", lw, ")");
+        return m_externalNoise.slice(2, latentBegin, latentEnd).to(opts.device, opts.dtype);
+    }
+    // Drawn on the CPU in chunk order from one seeded generator: the same numbers on every device.
+    auto noise = torch::randn({1, channels, latentEnd - latentBegin, lh, lw}, m_generator,
+                              torch::TensorOptions().dtype(torch::kFloat32));
+    return noise.to(opts.device, opts.dtype);
+}
+
+void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
+    if (stop.stop_requested()) {
+        throw StopRequested();
+    }
+    const auto& opts = m_model->options();
+    const ChunkPlan plan = chunkPlan(k);
+    const std::string prefix = "chunk" + std::to_string(k) + ".";
+    DitHooks prefixed;
+    if (m_hooks != nullptr) {
+        if (m_hooks->tap) {
+            prefixed.tap = [&](const std::string& name, const torch::Tensor& t) {
+                m_hooks->tap(prefix + name, t);
+            };
+        }
+        prefixed.injectMask = m_hooks->injectMask;
+    }
+    auto tap = [&](const std::string& name, const torch::Tensor& t) {
+        if (prefixed.tap) {
+            prefixed.tap(name, t);
+        }
+    };
+    // FVS_PROFILE: wall time of each stage, the device synchronised at every mark.
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now();
+    std::string profile;
+    auto item = [&](const char* stage, double ms) {
+        char text[64];
+        std::snprintf(text, sizeof text, " %s %.1f ms", stage, ms);
+        profile += text;
+    };
+    auto mark = [&](const char* stage) {
+        if (m_profile) {
+            item(stage, StageProfiler::lapMs(last, opts.device));
+        }
+    };
+    if (m_profile && m_lastChunkEnd != Clock::time_point{}) {
+        // Host time between chunks: frame conversion, resize, the pipeline's other stages.
+        item("between", std::chrono::duration<double, std::milli>(last - m_lastChunkEnd).count());
+    }
+    auto lq = window(plan.inputBegin, plan.inputEnd);                    // (1, 3, 25 or 8, Hp, Wp)
+    auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)
+    tap("lq_tokens", tokens);
+    mark("lq_proj");
+    auto noise = noiseFor(plan.latentBegin, plan.latentEnd);  // (1, 16, f, Hp/8, Wp/8)
+    tap("noise", noise);
+    DitChunkParams params;
+    params.t0 = plan.latentBegin;
+    params.topkRatio = lcsaTopkRatio(opts.sparseRatio, m_paddedHeight, m_paddedWidth);
+    params.localRange = opts.localRange;
+    params.kvGroups = opts.kvGroups();
+    params.hooks = &prefixed;
+    params.stats = m_collectStats ? &m_stats : nullptr;
+    auto v = m_model->dit()->forward(noise, tokens, params, m_caches, stop);
+    auto z0 = noise - v;  // one-step flow matching at sigma = 1 (spec §2.8)
+    tap("z0", z0);
+    mark("dit");
+    if (stop.stop_requested()) {
+        throw StopRequested();
+    }
+    auto cond = window(plan.condBegin, plan.condEnd);  // (1, 3, 21 or 8, Hp, Wp)
+    // Decoder + colour fix + crop: (keep, 3, H, W) float32; outputs past the pushed count come
+    // from tail padding and are dropped (frame-exact).
+    auto decodeChunk = [&]() {
+        torch::Tensor decoded;
+        if (opts.decoder == DecoderKind::Tiny) {
+            decoded = m_model->tcDecoder()->decodeChunk(z0, cond, m_tcState);
+        } else {
+            decoded = m_model->vaeDecoder()->decodeChunk(z0, m_vaeState);
+        }
+        TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
+                    " frames for chunk ", k, ", expected ", cond.size(2));
+        tap("decoded", decoded);
+        mark("decode");
+        auto frames = applyColorFix(decoded, cond, opts.colorFix);  // (1, 3, n, Hp, Wp)
+        tap("frames", frames);
+        mark("color_fix");
+        auto out = frames[0]
+                       .slice(2, 0, m_height)
+                       .slice(3, 0, m_width)
+                       .permute({1, 0, 2, 3})
+                       .to(torch::kFloat32)
+                       .contiguous();  // (n, 3, H, W)
+        int64_t keep = out.size(0);
+        if (m_limit >= 0) {
+            keep = std::clamp<int64_t>(m_limit - plan.condBegin, 0, keep);
+        }
+        return out.slice(0, 0, keep);
+    };
+    torch::Tensor out;
+    bool queued = false;
+#ifdef FVS_HAVE_CUDA
+    if (overlapDecoding()) {
+        const auto device = opts.device;
+        auto mainStream = c10::cuda::getCurrentCUDAStream(device.index());
+        if (!m_sideStream) {
+            m_sideStream = std::make_shared<c10::cuda::CUDAStream>(
+                c10::cuda::getStreamFromPool(false, device.index()));
+        }
+        const auto& side = *std::static_pointer_cast<c10::cuda::CUDAStream>(m_sideStream);
+        at::cuda::CUDAEvent ready;
+        ready.record(mainStream);
+        ready.block(side);
+        // Made on the main stream, read on the side stream: keep their memory until it is done.
+        z0.record_stream(side.unwrap());
+        cond.record_stream(side.unwrap());
+        {
+            c10::cuda::CUDAStreamGuard guard(side);
+            out = decodeChunk();
+        }
+        auto done = std::make_shared<at::cuda::CUDAEvent>();
+        done->record(side);
+        flushInFlight();  // chunk k-1's frames: its decode ran beside this chunk's DiT
+        m_inFlight.push_back({out, done});
+        queued = true;
+    }
+#endif
+    if (!queued) {
+        out = decodeChunk();
+        if (out.size(0) > 0) {
+            m_ready.push_back(out);
+            m_emitted += out.size(0);
+        }
+    }
+    if (m_profile) {
+        std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n  dit stages (ms): %s\n",
+                     static_cast<long long>(k), static_cast<long long>(out.size(0)),
+                     profile.c_str(), StageProfiler::drain().c_str());
+        m_lastChunkEnd = Clock::now();
+    }
+    ++m_nextChunk;
+    // Only frames the next chunk's decoder/colour fix still reads stay buffered.
+    const int64_t keepFrom = chunkPlan(m_nextChunk).condBegin;
+    while (m_pendingBase < keepFrom && !m_pending.empty()) {
+        m_pending.pop_front();
+        ++m_pendingBase;
+    }
+}
+
+bool FlashVsrStream::overlapDecoding() const {
+#ifdef FVS_HAVE_CUDA
+    static const bool enabled = [] {
+        const char* env = std::getenv("FVS_OVERLAP");
+        return env == nullptr || std::string(env) != "0";
+    }();
+    // Taps and injected masks want the plain order of operations.
+    const bool hooked = m_hooks != nullptr && (m_hooks->tap || m_hooks->injectMask);
+    return enabled && !hooked && m_model->options().device.is_cuda();
+#else
+    return false;
+#endif
+}
+
+void FlashVsrStream::flushInFlight() {
+#ifdef FVS_HAVE_CUDA
+    for (auto& f : m_inFlight) {
+        std::static_pointer_cast<at::cuda::CUDAEvent>(f.done)->synchronize();
+        if (f.frames.size(0) > 0) {
+            // Allocated on the side stream, read on the main one from now on.
+            f.frames.record_stream(
+                c10::cuda::getCurrentCUDAStream(f.frames.device().index()).unwrap());
+            m_ready.push_back(f.frames);
+            m_emitted += f.frames.size(0);
+        }
+    }
+#endif
+    m_inFlight.clear();
+}
+
+}  // namespace fvs::gpu

@@ -1,0 +1,109 @@
+#pragma once
+// FlashVsrStream: one streaming session over a shared FlashVsrModel (spec §2.0). Owns the
+// per-session state: DiT KV caches, LQ-projector caches, decoder memory, the look-ahead window of
+// input frames and the noise generator. Frame-exact (chunk_schedule.h): every pushed frame yields
+// exactly one output frame, in order; any output size (padded by replication to multiples of 128,
+// cropped back). Memory is constant in the stream length. Not thread-safe: one thread owns a
+// stream.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model/dit_hooks.h"
+#include "engine/flashvsr_model.h"
+#include "fvs/core/result.h"
+
+namespace fvs::gpu {
+
+class FlashVsrStream {
+public:
+    explicit FlashVsrStream(std::shared_ptr<const FlashVsrModel> model);
+
+    // Output (HR) size of the stream. A size the device cannot hold is refused (OutOfMemory) with
+    // the largest size that would fit. Resets the stream.
+    core::Status configure(int64_t height, int64_t width);
+
+    // lq: (T, 3, H, W) HR-sized bicubic LR frames in [-1,1] (any float dtype and device). Runs
+    // every chunk whose inputs are complete. Throws StopRequested (then call reset()) or
+    // c10::Error.
+    void push(const torch::Tensor& lq, std::stop_token stop = {});
+    // End of stream: pads with the last frame, runs the remaining chunks, keeps exactly the pushed
+    // count of outputs (or `outputFrames` when ≥ 0: debug runs on reference-padded input).
+    // A stream of zero frames produces nothing.
+    void finish(std::stop_token stop = {}, int64_t outputFrames = -1);
+    // Outputs ready so far: (n, 3, H, W) float32 in [-1,1] on the model device; undefined if none.
+    torch::Tensor take();
+    // Drops all session state (after a seek); keeps the configured size.
+    void reset();
+
+    int64_t framesPushed() const { return m_real; }
+    int64_t framesEmitted() const { return m_emitted; }
+    int64_t chunksRun() const { return m_nextChunk; }
+    const AttentionStats& attentionStats() const { return m_stats; }
+    // Counting empty/selected blocks costs a device sync per block: on for debug and tests (the
+    // default), off for production runs.
+    void setCollectStats(bool on) { m_collectStats = on; }
+
+    // Parity/debug: taps (names prefixed "chunk<k>."), injected masks, and the whole-clip noise
+    // (1, 16, L, H/8, W/8) of the reference instead of the seeded generator.
+    void setHooks(const DitHooks* hooks) { m_hooks = hooks; }
+    void setNoise(const torch::Tensor& noise) { m_externalNoise = noise; }
+
+    // Rough peak device bytes of a session at this padded size (weights excluded).
+    // `attentionScratch`: the attention's working memory (the CUDA gather budget);
+    // `decoderOverlap`: two chunks' decoder work in flight (CUDA side stream).
+    static int64_t estimateSessionBytes(const WanConfig& config, int64_t paddedHeight,
+                                        int64_t paddedWidth, torch::Dtype dtype, int64_t kvGroups,
+                                        int64_t attentionScratch = 3 * (256LL << 20),
+                                        bool decoderOverlap = false);
+
+private:
+    void appendFrame(const torch::Tensor& frame);  // (3, H, W)
+    void runChunk(int64_t k, std::stop_token stop);
+    torch::Tensor window(int64_t begin, int64_t end) const;  // (1, 3, end-begin, Hp, Wp)
+    torch::Tensor noiseFor(int64_t latentBegin, int64_t latentEnd);
+
+    std::shared_ptr<const FlashVsrModel> m_model;
+    int64_t m_height = 0, m_width = 0, m_paddedHeight = 0, m_paddedWidth = 0;
+    std::deque<torch::Tensor>
+        m_pending;  // padded input frames (3, Hp, Wp), absolute m_pendingBase..
+    int64_t m_pendingBase = 0;
+    int64_t m_real = 0;    // frames pushed by the caller
+    int64_t m_total = 0;   // frames in the stream including tail padding
+    int64_t m_limit = -1;  // after finish(): outputs beyond this index are padding
+    int64_t m_nextChunk = 0;
+    int64_t m_emitted = 0;
+    std::vector<torch::Tensor> m_ready;  // (n, 3, H, W) pieces not yet taken
+    std::vector<KvCache> m_caches;
+    LqProjectorState m_lqState;
+    TcDecoderState m_tcState;
+    WanVaeDecoderState m_vaeState;
+    at::Generator m_generator;
+    torch::Tensor m_externalNoise;
+    const DitHooks* m_hooks = nullptr;
+    AttentionStats m_stats;
+    bool m_collectStats = true;
+    bool m_profile = false;  // FVS_PROFILE set: per-chunk stage times on stderr (syncs the device)
+    std::chrono::steady_clock::time_point m_lastChunkEnd{};
+
+    // CUDA: the decoder and colour fix of chunk k run on a side stream while chunk k+1's DiT runs
+    // (FVS_OVERLAP=0 turns it off); their frames reach m_ready when the next chunk is queued or at
+    // finish(). Type-erased (stream, event) so this header stays CUDA-free.
+    struct InFlight {
+        torch::Tensor frames;        // (keep, 3, H, W)
+        std::shared_ptr<void> done;  // at::cuda::CUDAEvent recorded on the side stream
+    };
+    std::vector<InFlight> m_inFlight;
+    std::shared_ptr<void> m_sideStream;  // c10::cuda::CUDAStream
+    bool overlapDecoding() const;
+    void flushInFlight();
+};
+
+}  // namespace fvs::gpu

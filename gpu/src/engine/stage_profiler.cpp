@@ -1,0 +1,76 @@
+#include "engine/stage_profiler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace fvs::gpu {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ThreadState {
+    Clock::time_point last{};
+    std::map<std::string, double> totals;  // ms per stage, ordered by name
+};
+
+ThreadState& state() {
+    thread_local ThreadState s;
+    return s;
+}
+
+void sync(const torch::Device& device) {
+    if (device.is_cuda()) {
+        torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+    }
+}
+
+}  // namespace
+
+bool StageProfiler::enabled() {
+    static const bool on = std::getenv("FVS_PROFILE") != nullptr;
+    return on;
+}
+
+void StageProfiler::begin(const torch::Device& device) {
+    if (!enabled()) {
+        return;
+    }
+    sync(device);
+    state().last = Clock::now();
+}
+
+double StageProfiler::lapMs(Clock::time_point& last, const torch::Device& device) {
+    sync(device);
+    const auto now = Clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    return ms;
+}
+
+void StageProfiler::mark(const char* stage, const torch::Device& device) {
+    if (!enabled()) {
+        return;
+    }
+    auto& s = state();
+    const bool started = s.last != Clock::time_point{};
+    const double ms = lapMs(s.last, device);
+    if (started) {
+        s.totals[stage] += ms;
+    }
+}
+
+std::string StageProfiler::drain() {
+    auto& s = state();
+    std::string out;
+    for (const auto& [stage, ms] : s.totals) {
+        char item[96];
+        std::snprintf(item, sizeof item, "%s%s %.1f", out.empty() ? "" : ", ", stage.c_str(), ms);
+        out += item;
+    }
+    s.totals.clear();
+    return out;
+}
+
+}  // namespace fvs::gpu
