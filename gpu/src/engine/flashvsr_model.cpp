@@ -1,5 +1,6 @@
 #include "engine/flashvsr_model.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -158,6 +159,11 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
             }
             model->m_tcDecoder = *tc;
             model->m_tcDecoder->to(options.device, options.dtype);
+            // cuDNN's NHWC convolutions; FVS_DECODER_NHWC=0 keeps NCHW (A/B measurements).
+            const char* nhwc = std::getenv("FVS_DECODER_NHWC");
+            if (options.device.is_cuda() && !(nhwc != nullptr && std::string(nhwc) == "0")) {
+                model->m_tcDecoder->useChannelsLast(true);
+            }
         } else {
             auto vae = loadWanVaeDecoder(*decFile, kVaeFile);
             if (!vae) {
