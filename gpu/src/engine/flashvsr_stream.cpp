@@ -15,11 +15,11 @@
 #endif
 
 #include "engine/chunk_schedule.h"
-#include "model/color_fix.h"
-#include "fvs/gpu/device_info.h"
 #include "engine/lq_input.h"
-#include "model/sparse_attention.h"
 #include "engine/stage_profiler.h"
+#include "fvs/gpu/device_info.h"
+#include "model/color_fix.h"
+#include "model/sparse_attention.h"
 
 namespace fvs::gpu {
 namespace {
@@ -109,6 +109,7 @@ void FlashVsrStream::reset() {
     m_limit = -1;
     m_ready.clear();
     m_caches.assign(static_cast<size_t>(m_model->dit()->config().numLayers), KvCache{});
+    m_kvPool.reset();
     m_lqState.reset();
     m_tcState.reset();
     m_vaeState.reset();
@@ -248,6 +249,7 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     params.topkRatio = lcsaTopkRatio(opts.sparseRatio, m_paddedHeight, m_paddedWidth);
     params.localRange = opts.localRange;
     params.kvGroups = opts.kvGroups();
+    params.kvPool = &m_kvPool;
     params.hooks = &prefixed;
     params.stats = m_collectStats ? &m_stats : nullptr;
     auto v = m_model->dit()->forward(noise, tokens, params, m_caches, stop);

@@ -16,9 +16,10 @@
 
 #include <torch/torch.h>
 
-#include "model/dit_hooks.h"
 #include "engine/flashvsr_model.h"
 #include "fvs/core/result.h"
+#include "model/dit_hooks.h"
+#include "model/paged_kv_pool.h"
 
 namespace fvs::gpu {
 
@@ -82,6 +83,7 @@ private:
     int64_t m_emitted = 0;
     std::vector<torch::Tensor> m_ready;  // (n, 3, H, W) pieces not yet taken
     std::vector<KvCache> m_caches;
+    PagedKvPool m_kvPool;  // the caches' K/V on the paged attention path
     LqProjectorState m_lqState;
     TcDecoderState m_tcState;
     WanVaeDecoderState m_vaeState;

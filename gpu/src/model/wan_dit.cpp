@@ -1,5 +1,6 @@
 #include "model/wan_dit.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "model/rope.h"
@@ -68,6 +69,15 @@ void WanDitImpl::initConstants(const torch::Tensor& context) {
     auto e = sinusoidalEmbedding(m_config.freqDim, 1000.0, weight.scalar_type(), weight.device());
     m_t = time_embedding->forward(e);                                        // (1, D)
     m_tMod = time_projection->forward(m_t).unflatten(1, {6, m_config.dim});  // (1, 6, D)
+    // CUDA bf16/fp16: the constant modulation goes into the weights (WanBlock::foldModulation).
+    // FVS_FOLD=0 keeps it separate (A/B measurements); CPU runs stay unfolded (the fp32 goldens).
+    const char* fold = std::getenv("FVS_FOLD");
+    if (weight.is_cuda() && weight.scalar_type() != torch::kFloat32 &&
+        !(fold != nullptr && std::string(fold) == "0")) {
+        for (auto& block : m_blocks) {
+            block->foldModulation(m_tMod);
+        }
+    }
 }
 
 torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Tensor& lqTokens,
@@ -106,12 +116,18 @@ torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Ten
     }
     SelfAttentionContext ctx;
     ctx.phases = ropePhases(m_config.headDim(), params.t0, f, h, w, x.device());
+    if (x.is_cuda() && x.scalar_type() != torch::kFloat32) {
+        // (L, 1, d/2) complex → (L, d/2, 2) fp32 cos/sin for the fused q/k kernel, once a chunk.
+        ctx.phases32 = torch::view_as_real(ctx.phases.to(torch::kComplexFloat)).contiguous();
+    }
     ctx.local = m_local;
     ctx.f = f;
     ctx.h = h;
     ctx.w = w;
     ctx.topk = lcsaTopk((h / 8) * (w / 8), params.topkRatio);
     ctx.kvGroups = params.kvGroups;
+    ctx.numBlocks = static_cast<int64_t>(m_blocks.size());
+    ctx.kvPool = params.kvPool;
     ctx.hooks = params.hooks;
     ctx.stats = params.stats;
     for (size_t b = 0; b < m_blocks.size(); ++b) {

@@ -41,7 +41,8 @@ struct DitChunkParams {
     int64_t t0 = 0;          // absolute latent index of the chunk's first frame
     double topkRatio = 2.0;  // lcsaTopkRatio(sparse_ratio, H, W)
     int64_t localRange = 11;
-    int64_t kvGroups = 3;  // int(kv_ratio)
+    int64_t kvGroups = 3;           // int(kv_ratio)
+    PagedKvPool* kvPool = nullptr;  // the stream's K/V page pool (paged attention), or none
     const DitHooks* hooks = nullptr;
     AttentionStats* stats = nullptr;
 };
