@@ -77,7 +77,7 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
         const auto device = queryDevice();
         const int64_t need =
             estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, opts.kvGroups(),
-                                 gatherBudgetBytes() + (512LL << 20), overlapDecoding());
+                                 automaticGatherBudgetBytes() + (512LL << 20), overlapDecoding());
         if (device.freeMemoryBytes > 0 && need > device.freeMemoryBytes) {
             // Memory grows about linearly with the pixel count: scale both sides equally.
             const double s = std::sqrt(static_cast<double>(device.freeMemoryBytes) / need);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -88,14 +87,11 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
 }
 
 // Bytes the gathered K/V of one attention call may take: an eighth of the device memory free at
-// first use, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides). Fewer, larger calls keep flash
-// attention's grid (one CTA per query block and head) in full waves: at 768x1408 the whole
-// block's 6.8 GB fits one call on a large GPU, while a small GPU splits the heads.
-int64_t gatherBudgetBytes() {
+// first use, within 1..8 GiB. Fewer, larger calls keep flash attention's grid (one CTA per query
+// block and head) in full waves: at 768x1408 the whole block's 6.8 GB fits one call on a large
+// GPU, while a small GPU splits the heads.
+int64_t automaticGatherBudgetBytes() {
     static const int64_t budget = [] {
-        if (const char* env = std::getenv("FVS_GATHER_BUDGET_MB")) {
-            return std::max<int64_t>(64, std::atoll(env)) << 20;
-        }
         const int64_t free = queryDevice().freeMemoryBytes;
         return std::clamp<int64_t>(free / 8, 1LL << 30, 8LL << 30);
     }();
@@ -104,19 +100,18 @@ int64_t gatherBudgetBytes() {
 
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads) {
-    // FVS_ATTENTION: "gather" (default on CUDA), "runs", or "reference" (fp32, any device).
-    static const std::string mode = [] {
-        const char* env = std::getenv("FVS_ATTENTION");
-        return std::string(env != nullptr ? env : "gather");
-    }();
+                                   int64_t numHeads, AttentionPath path,
+                                   int64_t gatherBudgetBytes) {
     const int64_t headDim = q.size(2) / numHeads;
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    if (mode != "reference" && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
-        if (mode == "gather") {
-            return blockSparseAttentionVarlen(q, k, v, mask, numHeads, gatherBudgetBytes());
+    if (path != AttentionPath::Reference && q.is_cuda() && half && headDim % 8 == 0 &&
+        headDim <= 256) {
+        if (path == AttentionPath::Runs) {
+            return blockSparseAttentionRuns(q, k, v, mask, numHeads);
         }
-        return blockSparseAttentionRuns(q, k, v, mask, numHeads);
+        const int64_t budget =
+            gatherBudgetBytes > 0 ? gatherBudgetBytes : automaticGatherBudgetBytes();
+        return blockSparseAttentionVarlen(q, k, v, mask, numHeads, budget);
     }
     return blockSparseAttentionReference(q, k, v, mask, numHeads);
 }

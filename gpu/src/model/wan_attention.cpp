@@ -79,7 +79,8 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
     }
     tap("mask", mask);
     StageProfiler::mark("self.stats_hooks", x.device());
-    auto attn = blockSparseAttention(qw, kw, vw, mask, m_numHeads);  // (Lq_win, 128, D)
+    auto attn = blockSparseAttention(qw, kw, vw, mask, m_numHeads, ctx.attention,
+                                     ctx.gatherBudgetBytes);  // (Lq_win, 128, D)
     StageProfiler::mark("self.attention", x.device());
     // The cache keeps int(kv_ratio) groups; only the oldest single group is ever dropped.
     const int64_t groups = kw.size(0) / ws;

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "model/attention_path.h"
 #include "model/dit_hooks.h"
 
 namespace fvs::gpu {
@@ -41,6 +42,8 @@ struct SelfAttentionContext {
     int64_t topk = 0;
     int64_t kvGroups = 3;  // int(kv_ratio)
     int64_t blockIndex = 0;
+    AttentionPath attention = AttentionPath::Auto;
+    int64_t gatherBudgetBytes = 0;  // the Gather path's K/V budget; 0 = automatic
     const DitHooks* hooks = nullptr;
     AttentionStats* stats = nullptr;
 };

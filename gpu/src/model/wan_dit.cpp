@@ -97,21 +97,17 @@ torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Ten
                     " for hidden states ", x.sizes());
         x = x + lqTokens.to(x.scalar_type());  // only before block 0 (layer_num = 1)
     }
-    if (h / 8 != m_localRows || w / 8 != m_localCols || params.localRange != m_localRange ||
-        m_local.device() != x.device()) {
-        m_local = localBlockMask(h / 8, w / 8, params.localRange, x.device());
-        m_localRows = h / 8;
-        m_localCols = w / 8;
-        m_localRange = params.localRange;
-    }
     SelfAttentionContext ctx;
     ctx.phases = ropePhases(m_config.headDim(), params.t0, f, h, w, x.device());
-    ctx.local = m_local;
+    // Per call, not cached: streams of different sizes share this module from several threads.
+    ctx.local = localBlockMask(h / 8, w / 8, params.localRange, x.device());  // (ws, ws)
     ctx.f = f;
     ctx.h = h;
     ctx.w = w;
     ctx.topk = lcsaTopk((h / 8) * (w / 8), params.topkRatio);
     ctx.kvGroups = params.kvGroups;
+    ctx.attention = params.attention;
+    ctx.gatherBudgetBytes = params.gatherBudgetBytes;
     ctx.hooks = params.hooks;
     ctx.stats = params.stats;
     for (size_t b = 0; b < m_blocks.size(); ++b) {

@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "model/attention_path.h"
 #include "model/dit_hooks.h"
 #include "model/wan_attention.h"
 #include "model/wan_block.h"
@@ -42,6 +43,8 @@ struct DitChunkParams {
     double topkRatio = 2.0;  // lcsaTopkRatio(sparse_ratio, H, W)
     int64_t localRange = 11;
     int64_t kvGroups = 3;  // int(kv_ratio)
+    AttentionPath attention = AttentionPath::Auto;
+    int64_t gatherBudgetBytes = 0;  // the Gather path's K/V budget; 0 = automatic
     const DitHooks* hooks = nullptr;
     AttentionStats* stats = nullptr;
 };
@@ -76,9 +79,7 @@ public:
 private:
     WanConfig m_config;
     std::vector<WanBlock> m_blocks;
-    torch::Tensor m_contextEmbedded, m_t, m_tMod;
-    torch::Tensor m_local;  // cached local block mask
-    int64_t m_localRows = -1, m_localCols = -1, m_localRange = -1;
+    torch::Tensor m_contextEmbedded, m_t, m_tMod;  // constants; forward() writes no member
 };
 TORCH_MODULE(WanDit);
 

@@ -1,0 +1,16 @@
+#pragma once
+// Which implementation runs the block-sparse attention (blockSparseAttention). Chosen per stream
+// (StreamOptions::attention), never read from the environment below app/.
+
+#include <cstdint>
+
+namespace fvs::gpu {
+
+enum class AttentionPath {
+    Auto,       // Gather where it runs (CUDA, bf16/fp16, head_dim % 8 == 0, <= 256), else Reference
+    Gather,     // flash attention over the gathered key blocks (blockSparseAttentionVarlen)
+    Runs,       // flash attention over runs of consecutive key blocks (blockSparseAttentionRuns)
+    Reference,  // fp32 gather + masked softmax, any device (blockSparseAttentionReference)
+};
+
+}  // namespace fvs::gpu
