@@ -11,6 +11,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #ifdef FVS_HAVE_TORCH
+#include "engine_factory.h"
 #include "fvs/gpu/attention_check.h"
 #include "fvs/gpu/flashvsr_debug.h"
 #endif
@@ -26,6 +27,14 @@ constexpr const char* kUsage =
     "       flashvsr debug block --models DIR --taps TAPS.safetensors [--options k=v,...]\n"
     "                            [--tol X] [--json OUT.json]\n"
     "       flashvsr debug attention [--device cuda:N]\n";
+
+// The environment's stream knobs (FVS_ATTENTION, FVS_PROFILE, ...) first: --options wins.
+std::string withEnvironment(const std::string& options) {
+    const std::string env = app::readEngineEnvironment().streamOverrides;
+    if (env.empty())
+        return options;
+    return options.empty() ? env : env + "," + options;
+}
 
 int usageError(const std::string& what) {
     std::cerr << "flashvsr: error: " << what << "\n" << kUsage;
@@ -67,6 +76,7 @@ int runDebugBlock(int argc, char** argv) {
     if (request.modelsDir.empty() || request.tapsPath.empty()) {
         return usageError("--models and --taps are required");
     }
+    request.options = withEnvironment(request.options);
     auto report = gpu::runBlockCheck(request);
     if (!report) {
         std::cerr << "flashvsr: error: " << report.error().message << "\n";
@@ -171,6 +181,7 @@ int runDebug(int argc, char** argv) {
         std::cerr << "flashvsr: error: --models, --frames and --out are required\n" << kUsage;
         return exitCodeFor(core::ErrorCode::InvalidArgument);
     }
+    request.options = withEnvironment(request.options);
     auto summary = gpu::runFlashVsrDebug(request);
     if (!summary) {
         std::cerr << "flashvsr: error: " << summary.error().message << "\n";

@@ -93,8 +93,10 @@ int runJobs(JobQueue& queue, ProgressMode mode, int segmentFrames, std::stop_tok
         if (state == core::JobState::Failed)
             std::cerr << "flashvsr: job " << j.id << " failed: " << reason << "\n";
     };
+    // One Engines for the run: jobs with the same model options reuse the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
     auto summary = core::runQueue(
-        fresh.value(), [](const core::EngineSettings& s) { return app::createEngine(s); }, hooks,
+        fresh.value(), [&](const core::EngineSettings& s) { return engines.create(s); }, hooks,
         stop);
     if (!summary)
         return reportError(summary.error());

@@ -37,7 +37,9 @@ int runUpscale(int argc, char** argv) {
                                                "--output-dir is not a folder: " + o.outputDir));
     }
     // Fail fast, before touching any input, when the engine (or its weights) is unavailable.
-    auto probeEngine = app::createEngine(engine);
+    // One Engines for the batch: every file reuses the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
+    auto probeEngine = engines.create(engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
 
@@ -51,7 +53,7 @@ int runUpscale(int argc, char** argv) {
             return reportError(output.error());
         printer.start(input.string(), output->string(), i, count);
 
-        auto processor = i == 0 ? std::move(probeEngine) : app::createEngine(engine);
+        auto processor = i == 0 ? std::move(probeEngine) : engines.create(engine);
         core::Result<core::ExportSummary> result = core::makeError(core::ErrorCode::Internal, "");
         if (!processor) {
             result = processor.error();

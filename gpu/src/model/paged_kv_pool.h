@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <map>
 #include <tuple>
-#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -56,10 +55,10 @@ public:
     // Device ops only: no host synchronisation.
     PageTable pageTable(const std::vector<int64_t>& slots, const torch::Tensor& mask) const;
 
-    // The local-window bias of the mask selection by (query groups, key groups, windows), with
-    // the local mask it was built from.
+    // The local-window bias of the mask selection by (query groups, key groups, windows, local
+    // range, window columns).
     using BiasCache =
-        std::map<std::tuple<int64_t, int64_t, int64_t>, std::pair<torch::Tensor, torch::Tensor>>;
+        std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>, torch::Tensor>;
     BiasCache& biasCache() { return m_bias; }
 
 private:

@@ -9,12 +9,10 @@
 #include "cuda/cudnn_paged_sdpa.h"
 #include "engine/stage_profiler.h"
 #include "fvs/gpu/device_info.h"
-#include "model/fused_kernels.h"
 #include "model/paged_kv_pool.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -127,7 +125,7 @@ torch::Tensor lcsaLocalBias(const torch::Tensor& local, int64_t queryGroups, int
 
 torch::Tensor lcsaBlockMaskFromMeans(const torch::Tensor& qMeans, const torch::Tensor& kMeans,
                                      int64_t numHeads, int64_t queryGroups, int64_t topk,
-                                     const torch::Tensor& bias) {
+                                     const torch::Tensor& bias, bool useKernel) {
     const int64_t lq = qMeans.size(0);
     const int64_t lk = kMeans.size(0);
     TORCH_CHECK(qMeans.dim() == 2 && kMeans.dim() == 2 && qMeans.size(1) == kMeans.size(1) &&
@@ -143,20 +141,17 @@ torch::Tensor lcsaBlockMaskFromMeans(const torch::Tensor& qMeans, const torch::T
     auto flat = probs.reshape({numHeads * queryGroups, ws * lk});        // (H*groups, ws*Lk)
     const int64_t n = flat.size(1);
     const int64_t kk = std::max<int64_t>(0, std::min(n - 1, topk));
-    auto threshold = lcsaThreshold(flat, kk, !fusedKernelsOff());
+    auto threshold = lcsaThreshold(flat, kk, useKernel);
     auto mask = flat > threshold.unsqueeze(1);  // strict: ties are dropped
     return mask.view({1, numHeads, lq, lk});    // (1, H, Lq, Lk)
 }
 
 // Bytes the gathered K/V of one attention call may take: an eighth of the device memory free at
-// first use, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides). Fewer, larger calls keep flash
-// attention's grid (one CTA per query block and head) in full waves: at 768x1408 the whole
-// block's 6.8 GB fits one call on a large GPU, while a small GPU splits the heads.
-int64_t gatherBudgetBytes() {
+// first use, within 1..8 GiB. Fewer, larger calls keep flash attention's grid (one CTA per query
+// block and head) in full waves: at 768x1408 the whole block's 6.8 GB fits one call on a large
+// GPU, while a small GPU splits the heads.
+int64_t automaticGatherBudgetBytes() {
     static const int64_t budget = [] {
-        if (const char* env = std::getenv("FVS_GATHER_BUDGET_MB")) {
-            return std::max<int64_t>(64, std::atoll(env)) << 20;
-        }
         const int64_t free = queryDevice().freeMemoryBytes;
         return std::clamp<int64_t>(free / 8, 1LL << 30, 8LL << 30);
     }();
@@ -165,20 +160,18 @@ int64_t gatherBudgetBytes() {
 
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads) {
-    // FVS_ATTENTION: "gather" (the default here; the paged path is chosen before this call),
-    // "runs", or "reference" (fp32, any device).
-    static const std::string mode = [] {
-        const char* env = std::getenv("FVS_ATTENTION");
-        return std::string(env != nullptr ? env : "gather");
-    }();
+                                   int64_t numHeads, AttentionPath path,
+                                   int64_t gatherBudgetBytes) {
     const int64_t headDim = q.size(2) / numHeads;
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    if (mode != "reference" && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
-        if (mode == "runs") {
+    if (path != AttentionPath::Reference && q.is_cuda() && half && headDim % 8 == 0 &&
+        headDim <= 256) {
+        if (path == AttentionPath::Runs) {
             return blockSparseAttentionRuns(q, k, v, mask, numHeads);
         }
-        return blockSparseAttentionVarlen(q, k, v, mask, numHeads, gatherBudgetBytes());
+        const int64_t budget =
+            gatherBudgetBytes > 0 ? gatherBudgetBytes : automaticGatherBudgetBytes();
+        return blockSparseAttentionVarlen(q, k, v, mask, numHeads, budget);
     }
     return blockSparseAttentionReference(q, k, v, mask, numHeads);
 }

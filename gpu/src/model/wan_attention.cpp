@@ -12,7 +12,6 @@
 
 #include "cuda/cudnn_paged_sdpa.h"
 #include "engine/stage_profiler.h"
-#include "model/fused_kernels.h"
 #include "model/paged_kv_pool.h"
 #include "model/rope.h"
 #include "model/sparse_attention.h"
@@ -31,23 +30,21 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
 
 namespace {
 
-// The paged path (cuDNN SDPA with page tables) wherever it can run: a page pool from the stream,
-// CUDA bf16/fp16, a head dim cuDNN takes. FVS_ATTENTION=gather|runs|reference picks another path.
+// The paged path (cuDNN SDPA with page tables) wherever it can run and the stream asks for Auto or
+// Paged: a page pool from the stream, CUDA bf16/fp16, cuDNN paged attention in the build.
 bool usePagedAttention(const SelfAttentionContext& ctx, const torch::Tensor& q) {
-    static const bool allowed = [] {
-        const char* env = std::getenv("FVS_ATTENTION");
-        return env == nullptr || std::string(env) == "paged" || std::string(env) == "auto";
-    }();
+    const bool allowed =
+        ctx.attention == AttentionPath::Auto || ctx.attention == AttentionPath::Paged;
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
     return allowed && ctx.kvPool != nullptr && half && q.is_cuda() &&
            cudnnPagedSdpaAvailable(q.device());
 }
 
 // RMSNorm of x (1, L, D) in place of norm(x), as one CUDA kernel (no RoPE, raster layout).
-bool fusedRmsNorm(torch::Tensor& x, const RmsNorm& norm, int64_t numHeads) {
+bool fusedRmsNorm(torch::Tensor& x, const RmsNorm& norm, int64_t numHeads, bool allowed) {
 #ifdef FVS_HAVE_KERNELS
     const bool half = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
-    if (fusedKernelsOff() || !x.is_cuda() || !half) {
+    if (!allowed || !x.is_cuda() || !half) {
         return false;
     }
     auto in = x.contiguous();
@@ -73,6 +70,7 @@ bool fusedRmsNorm(torch::Tensor& x, const RmsNorm& norm, int64_t numHeads) {
     (void)x;
     (void)norm;
     (void)numHeads;
+    (void)allowed;
     return false;
 #endif
 }
@@ -95,7 +93,7 @@ bool WanSelfAttentionImpl::fusedQkNormRope(const torch::Tensor& x, const SelfAtt
                                            torch::Tensor& qw, torch::Tensor& kw) {
 #ifdef FVS_HAVE_KERNELS
     const bool half = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
-    if (fusedKernelsOff() || !x.is_cuda() || !half || !ctx.phases32.defined() ||
+    if (!ctx.fusedKernels || !x.is_cuda() || !half || !ctx.phases32.defined() ||
         (ctx.hooks && ctx.hooks->tap)) {
         return false;
     }
@@ -209,12 +207,14 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
         }
         StageProfiler::mark("self.kv_cat", x.device());
         const auto keyGroups = static_cast<int64_t>(slots.size());
-        auto& cached = pool.biasCache()[{queryGroups, keyGroups, ws}];
-        if (!cached.first.defined() || !cached.first.is_same(ctx.local)) {
-            cached = {ctx.local, lcsaLocalBias(ctx.local, queryGroups, keyGroups)};
+        // Built once per shape and local range (the pool belongs to this stream alone).
+        auto& bias = pool.biasCache()[{queryGroups, keyGroups, ws, ctx.localRange, ctx.w / 8}];
+        if (!bias.defined()) {
+            bias = lcsaLocalBias(ctx.local, queryGroups, keyGroups);
         }
-        auto mask = finishMask(lcsaBlockMaskFromMeans(qw.mean(1), pool.means(slots), m_numHeads,
-                                                      queryGroups, ctx.topk, cached.second));
+        auto mask =
+            finishMask(lcsaBlockMaskFromMeans(qw.mean(1), pool.means(slots), m_numHeads,
+                                              queryGroups, ctx.topk, bias, ctx.fusedKernels));
         attn = pagedBlockSparseAttention(qw, pool, slots, mask, m_numHeads);  // (Lq_win, 128, D)
         StageProfiler::mark("self.attention", x.device());
         // Like the window-major cache below: only the oldest single group is ever dropped.
@@ -230,7 +230,8 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
         }
         StageProfiler::mark("self.kv_cat", x.device());
         auto mask = finishMask(lcsaBlockMask(qw, kw, m_numHeads, queryGroups, ctx.topk, ctx.local));
-        attn = blockSparseAttention(qw, kw, vw, mask, m_numHeads);  // (Lq_win, 128, D)
+        attn = blockSparseAttention(qw, kw, vw, mask, m_numHeads, ctx.attention,
+                                    ctx.gatherBudgetBytes);  // (Lq_win, 128, D)
         StageProfiler::mark("self.attention", x.device());
         // The cache keeps int(kv_ratio) groups; only the oldest single group is ever dropped.
         const int64_t groups = kw.size(0) / ws;
@@ -279,7 +280,7 @@ torch::Tensor WanCrossAttentionImpl::forward(const torch::Tensor& x,
     const int64_t dim = x.size(2);
     const int64_t headDim = dim / m_numHeads;
     auto qn = q(x);
-    if (!fusedRmsNorm(qn, norm_q, m_numHeads)) {
+    if (!fusedRmsNorm(qn, norm_q, m_numHeads, fusedKernels)) {
         qn = norm_q(qn);
     }
     auto qh = qn.view({1, length, m_numHeads, headDim}).transpose(1, 2);    // (1,H,L,d)

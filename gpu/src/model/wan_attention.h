@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "model/attention_path.h"
 #include "model/dit_hooks.h"
 
 namespace fvs::gpu {
@@ -48,10 +49,14 @@ struct SelfAttentionContext {
     torch::Tensor local;     // localBlockMask (ws, ws)
     int64_t f = 0, h = 0, w = 0;
     int64_t topk = 0;
+    int64_t localRange = 11;
     int64_t kvGroups = 3;  // int(kv_ratio)
     int64_t blockIndex = 0;
     int64_t numBlocks = 1;
     PagedKvPool* kvPool = nullptr;  // set: the paged attention path may be used (CUDA, cuDNN)
+    bool fusedKernels = true;       // gpu/kernels where built
+    AttentionPath attention = AttentionPath::Auto;
+    int64_t gatherBudgetBytes = 0;  // the Gather path's K/V budget; 0 = automatic
     const DitHooks* hooks = nullptr;
     AttentionStats* stats = nullptr;
 };
@@ -81,7 +86,8 @@ public:
     // Precomputes K/V from the embedded prompt (1, S, D); done once per model.
     void initCache(const torch::Tensor& contextEmbedded);
     // x (1, L, D) → (1, L, D); with `residual`, residual + o(...) (the add inside the GEMM).
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor* residual = nullptr);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor* residual = nullptr,
+                          bool fusedKernels = true);
     const torch::Tensor& cacheK() const { return m_cacheK; }
     const torch::Tensor& cacheV() const { return m_cacheV; }
 

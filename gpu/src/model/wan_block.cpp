@@ -81,7 +81,7 @@ torch::Tensor WanBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
     auto selfOut = self_attn(y, ctx, cache);
     tap("self_attn_out", selfOut);
     auto h = x + mods[2] * selfOut;
-    auto crossOut = cross_attn(norm3(h));  // no modulation, no gate
+    auto crossOut = cross_attn->forward(norm3(h), nullptr, ctx.fusedKernels);  // no mod., no gate
     tap("cross_attn_out", crossOut);
     h = h + crossOut;
     StageProfiler::mark("block.cross_attn", device);
@@ -109,7 +109,7 @@ torch::Tensor WanBlockImpl::forwardFolded(const torch::Tensor& x, const SelfAtte
     auto y = layerNorm(x);
     StageProfiler::mark("block.norm_mod", device);
     auto h = self_attn->forward(y, ctx, cache, &x);  // x + gate*self_attn(...), gate folded
-    h = cross_attn->forward(norm3(h), &h);           // h + cross_attn(norm3(h)), no gate
+    h = cross_attn->forward(norm3(h), &h, ctx.fusedKernels);  // h + cross_attn(norm3(h))
     StageProfiler::mark("block.cross_attn", device);
     auto z = layerNorm(h).view({-1, dim});  // (L, D)
     auto in = ffn->ptr<torch::nn::LinearImpl>(0);
