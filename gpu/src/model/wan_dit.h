@@ -45,7 +45,6 @@ struct DitChunkParams {
     int64_t kvGroups = 3;           // int(kv_ratio)
     PagedKvPool* kvPool = nullptr;  // the stream's K/V page pool (paged attention), or none
     bool fusedKernels = true;       // gpu/kernels where built (ModelOptions::fusedKernels)
-    int64_t kvGroups = 3;           // int(kv_ratio)
     AttentionPath attention = AttentionPath::Auto;
     int64_t gatherBudgetBytes = 0;  // the Gather path's K/V budget; 0 = automatic
     const DitHooks* hooks = nullptr;
