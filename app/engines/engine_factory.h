@@ -14,6 +14,12 @@ namespace fvs::app {
 // Engines compiled into this build ("flashvsr" only when built with LibTorch).
 std::vector<std::string> availableEngines();
 
+// What could run here: FlashVSR when this build has it and its weights are found in `modelsDir`
+// (empty: the documented folders).
+core::EngineAvailability engineAvailability(const std::string& modelsDir);
+// core::defaultEngine() of engineAvailability(): the default of the CLI, the app and the queue.
+core::EngineKind defaultEngineKind(const std::string& modelsDir);
+
 // `observer` sees the model loading (FlashVSR) and can cancel it; the other engines load nothing.
 core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
     const core::EngineSettings& settings, const core::EngineLoadObserver& observer = {});

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "fvs/core/option_table.h"
+
 namespace fvs::gpu {
 namespace {
 
@@ -62,30 +64,24 @@ core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::strin
             return core::makeError(core::ErrorCode::Unsupported,
                                    "device '" + value + "' requested but CUDA is not available");
         }
-    } else if (!parseDouble(value, number)) {
-        return invalid("option " + key + " needs a number, got '" + value + "'");
-    } else if (key == "scale") {
-        if (!(number >= 1.0 && number <= 16.0)) {
-            return invalid("scale must be in [1, 16], got " + value);
+    } else if (key == "scale" || key == "sparse_ratio" || key == "kv_ratio" ||
+               key == "local_range" || key == "seed") {
+        // The option table's ranges and messages, the same as the CLI's and the app's.
+        if (auto st = core::checkOptionValue(*core::findOption(key), value); !st) {
+            return st;
         }
-        o.scale = number;
-    } else if (key == "sparse_ratio") {
-        if (!(number > 0.0 && number <= 64.0)) {
-            return invalid("sparse_ratio must be in (0, 64], got " + value);
+        parseDouble(value, number);
+        if (key == "scale") {
+            o.scale = number;
+        } else if (key == "sparse_ratio") {
+            o.sparseRatio = number;
+        } else if (key == "kv_ratio") {
+            o.kvRatio = number;
+        } else if (key == "local_range") {
+            o.localRange = static_cast<int64_t>(number);
+        } else {
+            o.seed = std::stoll(value);
         }
-        o.sparseRatio = number;
-    } else if (key == "kv_ratio") {
-        if (!(number >= 1.0 && number <= 16.0)) {
-            return invalid("kv_ratio must be in [1, 16], got " + value);
-        }
-        o.kvRatio = number;
-    } else if (key == "local_range") {
-        if (!(number >= 1.0 && number <= 255.0) || number != static_cast<int64_t>(number)) {
-            return invalid("local_range must be an integer in [1, 255], got " + value);
-        }
-        o.localRange = static_cast<int64_t>(number);
-    } else if (key == "seed") {
-        o.seed = static_cast<int64_t>(number);
     } else {
         return invalid("unknown FlashVSR option '" + key + "'");
     }
@@ -95,26 +91,41 @@ core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::strin
 }  // namespace
 
 core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSettings& s) {
-    FlashVsrOptions o;
-    const bool cuda =
-        s.device.empty() ? torch::cuda::is_available() : s.device.rfind("cuda", 0) == 0;
-    o.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    o.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
-    std::ostringstream list;
-    list << "version=" << s.modelVersion << ",decoder=" << s.decoder
-         << ",sparse_ratio=" << s.sparseRatio << ",kv_ratio=" << s.kvRatio
-         << ",local_range=" << s.localRange << ",color_fix=" << s.colorFix << ",seed=" << s.seed;
-    if (!s.dtype.empty()) {
-        list << ",dtype=" << s.dtype;
-    }
-    if (!s.device.empty()) {
-        list << ",device=" << s.device;
-    }
-    if (s.scale.targetWidth <= 0 && s.scale.targetHeight <= 0) {
-        list << ",scale=" << s.scale.factor;
-    }
-    if (auto st = o.applyKeyValues(list.str()); !st) {
+    // The typed settings map one to one; their ranges are the option table's (fvs/core).
+    if (auto st = core::validateEngineSettings(s); !st) {
         return st.error();
+    }
+    FlashVsrOptions o;
+    if (!s.device.empty()) {
+        if (auto st = setOne(o, "device", s.device); !st) {
+            return st.error();
+        }
+    } else {
+        o.device =
+            torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    }
+    switch (s.dtype) {
+        case core::ComputeDtype::Auto:
+            o.dtype = o.device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+            break;
+        case core::ComputeDtype::Bf16:
+            o.dtype = torch::kBFloat16;
+            break;
+        case core::ComputeDtype::Fp32:
+            o.dtype = torch::kFloat32;
+            break;
+    }
+    o.version = s.modelVersion;
+    o.decoder = s.decoder == core::DecoderKind::Full ? DecoderKind::Full : DecoderKind::Tiny;
+    o.colorFix = s.colorFix == core::ColorFix::Wavelet ? ColorFixMethod::Wavelet
+                 : s.colorFix == core::ColorFix::None  ? ColorFixMethod::None
+                                                       : ColorFixMethod::AdaIn;
+    o.sparseRatio = s.sparseRatio;
+    o.kvRatio = s.kvRatio;
+    o.localRange = s.localRange;
+    o.seed = s.seed;
+    if (s.scale.targetWidth <= 0 && s.scale.targetHeight <= 0) {
+        o.scale = s.scale.factor;
     }
     return o;
 }
