@@ -307,6 +307,7 @@ SinkOptions ExportPipeline::Run::finalSinkOptions() const {
         o.passthroughFrom = req.input;
     o.trimStartUs = firstPtsUs;
     o.trimEndUs = passthroughEndUs;
+    o.keepSourceTimestamps = req.trim.empty();
     o.metadata = {{"flashvsr_engine", plan.engineName},
                   {"flashvsr_settings", plan.engineDescription}};
     for (const auto& [k, v] : req.metadata)

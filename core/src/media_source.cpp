@@ -60,6 +60,13 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const std::filesystem::pa
         return makeError(ErrorCode::InvalidInput,
                          "input is a directory, not a video file: " + path.string());
     }
+    if (!std::filesystem::is_regular_file(status)) {
+        // A FIFO, socket or device would block in open() or be consumed by the first of the
+        // several passes an export makes (frame count, video, the copied audio).
+        return makeError(ErrorCode::InvalidInput,
+                         "input is a pipe or device, not a file: " + path.string() +
+                             " (flashvsr reads its input more than once; save it to a file first)");
+    }
     if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) == 0) {
         return makeError(ErrorCode::InvalidInput,
                          "input is an empty file (0 bytes): " + path.string());
@@ -152,6 +159,10 @@ Status MediaSource::Impl::rewind(int64_t targetPts) {
     int err = av_seek_frame(fmt.get(), stream->index, targetPts, AVSEEK_FLAG_BACKWARD);
     if (err < 0)
         err = avformat_seek_file(fmt.get(), stream->index, INT64_MIN, targetPts, targetPts, 0);
+    // Raw elementary streams (.h264, .hevc) have no timestamps to seek by: back to the first byte,
+    // and the caller decodes forward to the target.
+    if (err < 0 && fmt->pb && (fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        err = av_seek_frame(fmt.get(), -1, 0, AVSEEK_FLAG_BYTE);
     if (err < 0)
         return makeError(ErrorCode::IoError,
                          "cannot seek in " + path.string() + ": " + avErrorString(err));
