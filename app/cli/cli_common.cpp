@@ -258,6 +258,8 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
     app.add_option("--options", o.options,
                    "engine options as key=value,... (the names above, e.g. sparse_ratio=1.5)");
     app.add_flag("--overwrite", o.overwrite, "replace an existing output (never an input)");
+    app.add_flag("--deinterlace", o.deinterlace,
+                 "deinterlace the source (bwdif, one frame per frame) before upscaling");
     app.add_option("--progress", o.progress, "bar, json or none (default: bar on a terminal)")
         ->check(CLI::IsMember({"bar", "json", "none"}));
 }
@@ -338,6 +340,7 @@ core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o) {
         job.encode = encode;
         job.trim = trim;
         job.crop = crop;
+        job.deinterlace = o.deinterlace;
         if (!o.output.empty()) {
             job.output = o.output;
         } else {

@@ -70,6 +70,7 @@ struct JobOptions {
     std::string output;
     std::string outputDir;
     bool overwrite = false;
+    bool deinterlace = false;
     std::string options;   // --options key=value,... (engine options)
     std::string progress;  // bar|json|none; empty: bar on a terminal, none otherwise
     std::map<std::string, std::string> values;  // table option name -> text as given

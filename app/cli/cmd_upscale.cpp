@@ -51,6 +51,7 @@ int runUpscale(int argc, char** argv) {
             req.encode = job.encode;
             req.trim = job.trim;
             req.crop = job.crop;
+            req.deinterlace = job.deinterlace;
             req.onProgress = [&](const core::ExportProgress& p) { printer.update(p); };
             req.onWarning = [&](const std::string& w) { printer.warning(w); };
             setPartFileForSignal(fs::path(job.output.string() + ".part"));

@@ -110,6 +110,7 @@ Status ExportPipeline::Run::prepare() {
     SourceOptions so;
     so.decoderThreads = req.decoderThreads;
     so.onWarning = req.onWarning;
+    so.deinterlace = req.deinterlace;
     auto opened = MediaSource::open(req.input, so);
     if (!opened)
         return opened.error();

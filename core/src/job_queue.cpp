@@ -156,6 +156,7 @@ json toJson(const Job& j) {
         {"crop",
          {{"x", j.crop.x}, {"y", j.crop.y}, {"width", j.crop.width}, {"height", j.crop.height}}},
         {"segmentFrames", j.segmentFrames},
+        {"deinterlace", j.deinterlace},
         {"workDir", j.workDir},
         {"segments", segments},
         {"framesDone", j.framesDone},
@@ -221,6 +222,7 @@ Job jobFromJson(const json& v) {
             CropRect{c.value("x", 0), c.value("y", 0), c.value("width", 0), c.value("height", 0)};
     }
     j.segmentFrames = v.value("segmentFrames", 0);
+    j.deinterlace = v.value("deinterlace", false);
     j.workDir = v.value("workDir", "");
     for (const auto& s : v.value("segments", json::array()))
         j.segments.push_back(SegmentRecord{s.value("file", ""), s.value("firstFrame", int64_t{0}),

@@ -169,6 +169,7 @@ Job JobSpec::toQueueJob(int segmentFrames) const {
     job.encode = encode;
     job.trim = trim;
     job.crop = crop;
+    job.deinterlace = deinterlace;
     job.segmentFrames = segmentFrames;
     return job;
 }

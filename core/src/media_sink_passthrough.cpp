@@ -80,10 +80,10 @@ Status Passthrough::open(const fs::path& source, AVFormatContext* out, int exclu
     d.routes.resize(raw->nb_streams);
     const std::string muxer = out->oformat->name;
     const bool mkv = muxer == "matroska";
-    // Matroska stores an Opus/AAC codec delay as a track offset, so a copied stream's first
-    // packets have negative pts; shifting the whole file to make them non-negative (the default)
-    // would move the video +7 ms against the audio and the chapters.
-    if (mkv)
+    // On the source's own timeline (no shift), a copied stream's negative timestamps (AAC priming
+    // from an mp4 edit list, audio before the video) stay negative: Matroska's default shifts the
+    // whole file to make them non-negative, which would move the video and chapters.
+    if (mkv && shiftUs == 0)
         out->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     for (unsigned i = 0; i < raw->nb_streams; ++i) {
         AVStream* st = raw->streams[i];

@@ -433,6 +433,102 @@ private Q_SLOTS:
         for (size_t i = 0; i < 10; ++i)
             QVERIFY2(part->rgb[i] == full->rgb[i + 5], qPrintable(QString("frame %1").arg(i)));
     }
+
+    void interlacedInputWarnsAndDeinterlaces() {
+        // GIVEN an interlaced H.264 clip (top field first)
+        const QString in = path("interlaced.mkv");
+        QVERIFY(
+            runFfmpeg({"-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-frames:v", "20", "-vf",
+                       "setfield=tff", "-c:v", "libx264", "-preset", "ultrafast", "-flags",
+                       "+ildct+ilme", "-x264opts", "tff=1", "-pix_fmt", "yuv420p", in}));
+        Run p = flashvsr({"probe", in}, m_env);
+        QVERIFY(p.out.contains("\"interlaced\": true"));
+        // WHEN upscaled as is THEN a warning names --deinterlace
+        const QString plain = path("interlaced-plain.mkv");
+        Run r = flashvsr({"upscale", in, "-o", plain, "--engine", "lanczos", "--scale", "2",
+                          "--codec", "ffv1", "--progress", "none"},
+                         m_env);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("interlaced") && r.err.contains("--deinterlace"),
+                 qPrintable(r.err));
+        // WHEN upscaled with --deinterlace THEN no warning, every frame at its time, and pictures
+        // that differ from the undeinterlaced ones
+        const QString deint = path("interlaced-deint.mkv");
+        Run d = flashvsr({"upscale", in, "-o", deint, "--deinterlace", "--engine", "lanczos",
+                          "--scale", "2", "--codec", "ffv1", "--progress", "none"},
+                         m_env);
+        QVERIFY2(d.code == 0, qPrintable(d.err));
+        QVERIFY2(!d.err.contains("interlaced"), qPrintable(d.err));
+        QCOMPARE(videoPts(deint), videoPts(in));
+        auto a = decodeClip(plain.toStdString());
+        auto b = decodeClip(deint.toStdString());
+        QVERIFY(a && b);
+        QCOMPARE(b->rgb.size(), size_t(20));
+        QVERIFY(a->rgb != b->rgb);
+        // AND a trimmed deinterlaced export (a seek) gives the same frames as the full one
+        const QString trimmed = path("interlaced-trim.mkv");
+        Run t =
+            flashvsr({"upscale", in, "-o", trimmed, "--deinterlace", "--start", "12f", "--engine",
+                      "lanczos", "--scale", "2", "--codec", "ffv1", "--progress", "none"},
+                     m_env);
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        auto c = decodeClip(trimmed.toStdString());
+        QVERIFY(c);
+        QCOMPARE(c->rgb.size(), size_t(8));
+        for (size_t i = 1; i < 8; ++i)
+            QVERIFY2(c->rgb[i] == b->rgb[i + 12], qPrintable(QString("frame %1").arg(i + 12)));
+    }
+
+    void damagedAudioPacketIsSkipped() {
+        // GIVEN an MKV whose 21st audio block claims a time before the blocks around it
+        const QString clean = path("damaged-src.mkv");
+        QVERIFY(runFfmpeg({"-f",      "lavfi",     "-i",       "testsrc2=size=64x48:rate=25",
+                           "-f",      "lavfi",     "-i",       "sine=sample_rate=48000",
+                           "-t",      "2",         "-c:v",     "libx264",
+                           "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                           "-c:a",    "aac",       "-b:a",     "32k",
+                           clean}));
+        QFile f(clean);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray d = f.readAll();
+        f.close();
+        // SimpleBlock: 0xA3, size (1-2 byte vint), track 2 (0x82), int16 time, flags 0x80.
+        int seen = 0;
+        for (int i = 0; i + 8 < d.size(); ++i) {
+            const auto at = [&](int k) { return static_cast<unsigned char>(d[i + k]); };
+            if (at(0) != 0xA3)
+                continue;
+            const int len = (at(1) & 0x80) ? 1 : (at(1) & 0x40) ? 2 : 0;
+            if (len == 0 || at(1 + len) != 0x82 || at(4 + len) != 0x80)
+                continue;
+            if (++seen == 21) {
+                d[i + 2 + len] = 0x00;
+                d[i + 3 + len] = 0x10;  // 16 ms into its cluster
+                break;
+            }
+        }
+        QCOMPARE(seen, 21);
+        const QString in = path("damaged.mkv");
+        QFile g(in);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(d);
+        g.close();
+        // WHEN upscaled THEN it finishes, the packet skipped with a warning naming it
+        const QString out = path("damaged-out.mkv");
+        Run r = flashvsr({"upscale", in, "-o", out, "--engine", "lanczos", "--scale", "2",
+                          "--preset", "ultrafast", "--progress", "none"},
+                         m_env);
+        QVERIFY2(r.code == 0, qPrintable(QString("code %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains("skipped a damaged audio packet"), qPrintable(r.err));
+        // AND every other audio packet is there
+        auto audioPackets = [](const QString& file) {
+            return ffprobe(file, {"-select_streams", "a:0", "-show_entries",
+                                  "packet=pts_time"})["packets"]
+                .toArray()
+                .size();
+        };
+        QCOMPARE(audioPackets(out), audioPackets(in) - 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliIo)

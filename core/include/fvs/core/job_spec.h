@@ -22,6 +22,7 @@ struct JobSpec {
     EncodeSettings encode;
     TrimRange trim;
     CropRect crop;
+    bool deinterlace = false;  // bwdif before the engine (--deinterlace)
 
     // The option table's checks on every setting (exit code 1 / the dialog's message).
     Status validate() const;
