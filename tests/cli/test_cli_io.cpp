@@ -529,6 +529,32 @@ private Q_SLOTS:
         };
         QCOMPARE(audioPackets(out), audioPackets(in) - 1);
     }
+
+    void unreadableFilesSayWhy() {
+        // GIVEN a .y4m whose header claims 100000x100000
+        const QString in = path("huge.y4m");
+        QFile f(in);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n");
+        f.write(QByteArray(4096, '\x10'));
+        f.close();
+        // THEN exit 2 with FFmpeg's reason, not an errno text
+        Run r = flashvsr({"upscale", in, "-o", path("huge-out.mkv"), "--engine", "lanczos",
+                          "--progress", "none"},
+                         m_env);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("100000x100000 is invalid"), qPrintable(r.err));
+        QVERIFY2(!r.err.contains("Device or resource busy"), qPrintable(r.err));
+        // AND the documented 16384 maximum is reachable
+        const QString wide = path("wide.y4m");
+        QVERIFY(runFfmpeg({"-f", "lavfi", "-i", "color=size=4096x16:rate=25", "-frames:v", "1",
+                           "-pix_fmt", "yuv420p", wide}));
+        Run w = flashvsr({"upscale", wide, "-o", path("wide-out.mkv"), "--engine", "lanczos",
+                          "--size", "16384x", "--codec", "ffv1", "--progress", "none"},
+                         m_env);
+        QVERIFY2(w.code == 0, qPrintable(w.err));
+        QCOMPARE(decodeClip(path("wide-out.mkv").toStdString())->width, 16384);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliIo)
