@@ -42,7 +42,7 @@ bool isFinal(JobState s) {
     return s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled;
 }
 
-QString scaleToken(const core::ScaleRequest& scale) {
+QString scaleTokenText(const core::ScaleRequest& scale) {
     return QString::fromStdString(core::scaleToken(scale));
 }
 
@@ -266,7 +266,7 @@ QString ExportQueueModel::previewOutputPath(const QVariantMap& spec) const {
     scale.targetHeight = spec.value(QStringLiteral("targetHeight"), 0).toInt();
     const QVariantMap tokens{
         {QStringLiteral("engine"), spec.value(QStringLiteral("engine"), QStringLiteral("lanczos"))},
-        {QStringLiteral("scale"), scaleToken(scale)},
+        {QStringLiteral("scale"), scaleTokenText(scale)},
         {QStringLiteral("preset"), preset ? preset->id : QStringLiteral("custom")}};
     return expandOutputPath(
         input, spec.value(QStringLiteral("folder")).toString(),
