@@ -264,7 +264,7 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
         ->check(CLI::IsMember({"bar", "json", "none"}));
 }
 
-core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o) {
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines& engines) {
     core::EngineSettings engine;
     core::EncodeSettings encode;
     core::TrimRange trim;
@@ -307,7 +307,7 @@ core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o) {
     const bool engineChosen = o.given("engine") || o.options.find("engine=") != std::string::npos;
     if (!engineChosen) {
         // The default of the CLI, the app and the queue: FlashVSR when its weights are found.
-        engine.engine = app::defaultEngineKind(engine.modelsDir);
+        engine.engine = engines.defaultEngine(engine.modelsDir);
         const auto built = app::availableEngines();
         const bool hasFlashVsr = std::find(built.begin(), built.end(), "flashvsr") != built.end();
         if (engine.engine != core::EngineKind::FlashVsr)

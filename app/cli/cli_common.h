@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine_factory.h"
 #include "fvs/core/engine_settings.h"
 #include "fvs/core/export_pipeline.h"
 #include "fvs/core/job_queue.h"
@@ -87,7 +88,8 @@ struct ParsedJobOptions {
     std::vector<core::JobSpec> jobs;
     std::vector<std::string> notices;
 };
-core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o);
+// `engines` gives the default engine when none is chosen.
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines& engines);
 
 // Files as given, folders expanded to the video files they hold (sorted, not recursive).
 core::Result<std::vector<std::filesystem::path>> collectInputs(

@@ -17,7 +17,8 @@ using core::JobQueue;
 namespace {
 
 int addJobs(JobQueue& queue, const JobOptions& o, int segmentFrames) {
-    auto parsed = parseJobOptions(o);
+    app::Engines engines(app::readEngineEnvironment());
+    auto parsed = parseJobOptions(o, engines);
     if (!parsed)
         return reportError(parsed.error());
     for (const auto& notice : parsed->notices)
@@ -95,8 +96,10 @@ int runJobs(JobQueue& queue, ProgressMode mode, int segmentFrames, std::stop_tok
         if (state == core::JobState::Failed)
             std::cerr << "flashvsr: job " << j.id << " failed: " << reason << "\n";
     };
+    // One Engines for the run: jobs with the same model options reuse the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
     auto summary = core::runQueue(
-        fresh.value(), [](const core::EngineSettings& s) { return app::createEngine(s); }, hooks,
+        fresh.value(), [&](const core::EngineSettings& s) { return engines.create(s); }, hooks,
         stop);
     if (!summary)
         return reportError(summary.error());

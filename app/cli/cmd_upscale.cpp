@@ -21,7 +21,9 @@ int runUpscale(int argc, char** argv) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
     // Every option, every input and every output path is checked before anything runs.
-    auto parsed = parseJobOptions(o);
+    // One Engines for the batch: every file reuses the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
+    auto parsed = parseJobOptions(o, engines);
     if (!parsed)
         return reportError(parsed.error());
     const auto& jobs = parsed->jobs;
@@ -30,7 +32,7 @@ int runUpscale(int argc, char** argv) {
     for (const auto& notice : parsed->notices)
         printer.warning(notice);
     // Fail fast, before touching any input, when the engine (or its weights) is unavailable.
-    auto probeEngine = app::createEngine(jobs.front().engine);
+    auto probeEngine = engines.create(jobs.front().engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
 
@@ -40,7 +42,7 @@ int runUpscale(int argc, char** argv) {
         const core::JobSpec& job = jobs[i];
         printer.start(job.input.string(), job.output.string(), i, count);
 
-        auto processor = i == 0 ? std::move(probeEngine) : app::createEngine(job.engine);
+        auto processor = i == 0 ? std::move(probeEngine) : engines.create(job.engine);
         core::Result<core::ExportSummary> result = core::makeError(core::ErrorCode::Internal, "");
         if (!processor) {
             result = processor.error();
