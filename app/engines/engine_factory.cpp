@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fvs/core/option_table.h"
 #include "fvs/core/resample_processor.h"
 #include "fvs/core/xdg_paths.h"
 
@@ -90,40 +91,60 @@ core::Result<gpu::ModelFolderReport> Engines::modelFolder(const std::string& mod
 }
 #endif
 
+core::EngineAvailability Engines::availability(const std::string& modelsDir) {
+    core::EngineAvailability available;
+#ifdef FVS_HAVE_TORCH
+    available.flashVsr = static_cast<bool>(modelFolder(modelsDir));
+#else
+    (void)modelsDir;
+#endif
+    return available;
+}
+
+core::EngineKind Engines::defaultEngine(const std::string& modelsDir) {
+    return core::defaultEngine(availability(modelsDir));
+}
+
 core::Result<std::unique_ptr<core::FrameProcessor>> Engines::create(
     const core::EngineSettings& settings, EngineRole role,
     const core::EngineLoadObserver& observer) {
-    if (settings.engine == "lanczos" || settings.engine == "bicubic") {
-        core::ResampleOptions options;
-        options.kernel = settings.engine == "lanczos" ? core::ResampleKernel::Lanczos3
-                                                      : core::ResampleKernel::Bicubic;
-        options.scale = settings.scale;
-        return std::unique_ptr<core::FrameProcessor>(
-            std::make_unique<core::ResampleProcessor>(options));
-    }
-    if (settings.engine == "flashvsr") {
+    if (auto st = core::validateEngineSettings(settings); !st)
+        return st.error();
+    switch (settings.engine) {
+        case core::EngineKind::Lanczos:
+        case core::EngineKind::Bicubic: {
+            core::ResampleOptions options;
+            options.kernel = settings.engine == core::EngineKind::Lanczos
+                                 ? core::ResampleKernel::Lanczos3
+                                 : core::ResampleKernel::Bicubic;
+            options.scale = settings.scale;
+            return std::unique_ptr<core::FrameProcessor>(
+                std::make_unique<core::ResampleProcessor>(options));
+        }
+        case core::EngineKind::FlashVsr: {
 #ifdef FVS_HAVE_TORCH
-        auto folder = modelFolder(settings.modelsDir);
-        if (!folder)
-            return folder.error();
-        return m_flashVsr->createProcessor(
-            settings, *folder,
-            role == EngineRole::Preview ? gpu::ComputeRole::Preview : gpu::ComputeRole::Export,
-            observer);
+            auto folder = modelFolder(settings.modelsDir);
+            if (!folder)
+                return folder.error();
+            return m_flashVsr->createProcessor(
+                settings, *folder,
+                role == EngineRole::Preview ? gpu::ComputeRole::Preview : gpu::ComputeRole::Export,
+                observer);
 #else
-        (void)role;
-        (void)observer;
-        return core::makeError(core::ErrorCode::ModelError,
-                               "the FlashVSR engine is not built into this flashvsr (built without "
-                               "LibTorch); use --engine lanczos or --engine bicubic");
+            (void)role;
+            (void)observer;
+            return core::makeError(
+                core::ErrorCode::ModelError,
+                "the FlashVSR engine is not built into this flashvsr (built without LibTorch); use "
+                "--engine lanczos or --engine bicubic");
 #endif
+        }
+        case core::EngineKind::RealEsrgan:
+            break;
     }
-    return core::makeError(core::ErrorCode::InvalidArgument, "unknown engine '" + settings.engine +
-                                                                 "' (available: lanczos, bicubic" +
-#ifdef FVS_HAVE_TORCH
-                                                                 std::string(", flashvsr") +
-#endif
-                                                                 ")");
+    return core::makeError(core::ErrorCode::ModelError,
+                           std::string("the ") + core::toString(settings.engine) +
+                               " engine is not built into this flashvsr; use --engine lanczos");
 }
 
 }  // namespace fvs::app

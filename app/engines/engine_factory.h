@@ -49,6 +49,12 @@ public:
 
     const EngineEnvironment& environment() const { return m_environment; }
 
+    // What could run here: FlashVSR when this build has it and its weights are found for
+    // `modelsDir` (empty: the search path).
+    core::EngineAvailability availability(const std::string& modelsDir);
+    // core::defaultEngine() of availability(): the default of the CLI, the app and the queue.
+    core::EngineKind defaultEngine(const std::string& modelsDir);
+
     // `observer` sees the model loading (FlashVSR) and can cancel it; the other engines load
     // nothing.
     core::Result<std::unique_ptr<core::FrameProcessor>> create(

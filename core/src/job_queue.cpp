@@ -123,7 +123,7 @@ json toJson(const Job& j) {
         {"reason", j.reason},
         {"pid", j.pid},
         {"engine",
-         {{"engine", e.engine},
+         {{"engine", toString(e.engine)},
           {"scale",
            {{"factor", e.scale.factor},
             {"width", e.scale.targetWidth},
@@ -131,13 +131,13 @@ json toJson(const Job& j) {
             {"fit", fitName(e.scale.fit)}}},
           {"modelsDir", e.modelsDir},
           {"modelVersion", e.modelVersion},
-          {"decoder", e.decoder},
+          {"decoder", toString(e.decoder)},
           {"sparseRatio", e.sparseRatio},
           {"kvRatio", e.kvRatio},
           {"localRange", e.localRange},
-          {"colorFix", e.colorFix},
+          {"colorFix", toString(e.colorFix)},
           {"seed", e.seed},
-          {"dtype", e.dtype},
+          {"dtype", e.dtype == ComputeDtype::Auto ? "" : toString(e.dtype)},
           {"device", e.device}}},
         {"encode",
          {{"codec", c.codec},
@@ -156,6 +156,7 @@ json toJson(const Job& j) {
         {"crop",
          {{"x", j.crop.x}, {"y", j.crop.y}, {"width", j.crop.width}, {"height", j.crop.height}}},
         {"segmentFrames", j.segmentFrames},
+        {"deinterlace", j.deinterlace},
         {"workDir", j.workDir},
         {"segments", segments},
         {"framesDone", j.framesDone},
@@ -175,7 +176,8 @@ Job jobFromJson(const json& v) {
     j.pid = v.value("pid", int64_t{0});
     if (v.contains("engine")) {
         const json& e = v["engine"];
-        j.engine.engine = e.value("engine", j.engine.engine);
+        j.engine.engine =
+            engineKindFromString(e.value("engine", "flashvsr")).value_or(EngineKind::FlashVsr);
         if (e.contains("scale")) {
             const json& s = e["scale"];
             j.engine.scale.factor = s.value("factor", 4.0);
@@ -185,13 +187,15 @@ Job jobFromJson(const json& v) {
         }
         j.engine.modelsDir = e.value("modelsDir", "");
         j.engine.modelVersion = e.value("modelVersion", "");
-        j.engine.decoder = e.value("decoder", j.engine.decoder);
+        j.engine.decoder =
+            decoderKindFromString(e.value("decoder", "tiny")).value_or(DecoderKind::Tiny);
         j.engine.sparseRatio = e.value("sparseRatio", j.engine.sparseRatio);
         j.engine.kvRatio = e.value("kvRatio", j.engine.kvRatio);
         j.engine.localRange = e.value("localRange", j.engine.localRange);
-        j.engine.colorFix = e.value("colorFix", j.engine.colorFix);
+        j.engine.colorFix =
+            colorFixFromString(e.value("colorFix", "adain")).value_or(ColorFix::AdaIn);
         j.engine.seed = e.value("seed", j.engine.seed);
-        j.engine.dtype = e.value("dtype", "");
+        j.engine.dtype = computeDtypeFromString(e.value("dtype", "")).value_or(ComputeDtype::Auto);
         j.engine.device = e.value("device", "");
     }
     if (v.contains("encode")) {
@@ -218,6 +222,7 @@ Job jobFromJson(const json& v) {
             CropRect{c.value("x", 0), c.value("y", 0), c.value("width", 0), c.value("height", 0)};
     }
     j.segmentFrames = v.value("segmentFrames", 0);
+    j.deinterlace = v.value("deinterlace", false);
     j.workDir = v.value("workDir", "");
     for (const auto& s : v.value("segments", json::array()))
         j.segments.push_back(SegmentRecord{s.value("file", ""), s.value("firstFrame", int64_t{0}),

@@ -85,12 +85,12 @@ core::StreamInfo streamInfo(int w, int h) {
 
 core::EngineSettings cpuSettings() {
     core::EngineSettings s;
-    s.engine = "flashvsr";
+    s.engine = core::EngineKind::FlashVsr;
     s.modelsDir = modelFolder().string();
     s.sparseRatio = 0.03125;  // the folder's run settings (flashvsr_config.json)
     s.localRange = 3;
     s.device = "cpu";
-    s.dtype = "fp32";
+    s.dtype = core::ComputeDtype::Fp32;
     return s;
 }
 
@@ -214,7 +214,7 @@ void TestFlashVsrEngine::eachOutputsMetadataStatesItsOwnOptions() {
     auto second = cpuSettings();
     second.sparseRatio = 0.0625;
     second.localRange = 5;
-    second.colorFix = "wavelet";
+    second.colorFix = core::ColorFix::Wavelet;
     second.seed = 9;
     auto p1 = engine.createProcessor(first, *folder, ComputeRole::Export);
     auto p2 = engine.createProcessor(second, *folder, ComputeRole::Export);
@@ -256,7 +256,7 @@ void TestFlashVsrEngine::aLoadedModelIsReusedAndReleasedWhenIdle() {
     // AND other model options (another dtype) load another model; with nothing using the first,
     // it goes at once (memory pressure)
     auto bf16 = cpuSettings();
-    bf16.dtype = "bf16";
+    bf16.dtype = core::ComputeDtype::Bf16;
     {
         auto p = engine.createProcessor(bf16, *folder, ComputeRole::Export);
         QVERIFY(p.ok());
@@ -274,7 +274,7 @@ void TestFlashVsrEngine::previewAndExportTogetherEqualTheirSoloRuns() {
     QVERIFY(folder.ok());
     auto previewSettings = cpuSettings();
     previewSettings.seed = 5;
-    previewSettings.colorFix = "wavelet";
+    previewSettings.colorFix = core::ColorFix::Wavelet;
     auto solo = [&](const core::EngineSettings& s, ComputeRole role, int w, int h, int seed) {
         auto p = engine.createProcessor(s, *folder, role);
         return p ? drive(**p, w, h, 24, seed) : Run{{}, {}, {}, {}, p.error().message};

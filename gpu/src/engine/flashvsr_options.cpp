@@ -148,11 +148,12 @@ core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSe
     o.model.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     o.model.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
     std::ostringstream list;
-    list << "version=" << s.modelVersion << ",decoder=" << s.decoder
+    list << "version=" << s.modelVersion << ",decoder=" << core::toString(s.decoder)
          << ",sparse_ratio=" << s.sparseRatio << ",kv_ratio=" << s.kvRatio
-         << ",local_range=" << s.localRange << ",color_fix=" << s.colorFix << ",seed=" << s.seed;
-    if (!s.dtype.empty()) {
-        list << ",dtype=" << s.dtype;
+         << ",local_range=" << s.localRange << ",color_fix=" << core::toString(s.colorFix)
+         << ",seed=" << s.seed;
+    if (s.dtype != core::ComputeDtype::Auto) {
+        list << ",dtype=" << core::toString(s.dtype);
     }
     if (!s.device.empty()) {
         list << ",device=" << s.device;
