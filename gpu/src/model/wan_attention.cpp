@@ -273,8 +273,8 @@ void WanCrossAttentionImpl::initCache(const torch::Tensor& contextEmbedded) {
     m_cacheV = v(contextEmbedded);          // (1, S, D)
 }
 
-torch::Tensor WanCrossAttentionImpl::forward(const torch::Tensor& x,
-                                             const torch::Tensor* residual) {
+torch::Tensor WanCrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor* residual,
+                                             bool fusedKernels) {
     TORCH_CHECK(m_cacheK.defined(), "cross-attention used before its K/V were initialised");
     const int64_t length = x.size(1);
     const int64_t dim = x.size(2);
