@@ -227,6 +227,20 @@ private Q_SLOTS:
         QCOMPARE(err.error, QJsonParseError::NoError);
     }
 
+    void unknownColourTagsAreUnspecified() {
+        // GIVEN a damaged MPEG-2 TS whose sequence display extension gives colour primaries 143, no
+        // AVColorPrimaries value (found by tests/fuzz/fuzz_media_probe: reading it as the enum was
+        // undefined behaviour, reported by the asan preset's UBSan)
+        const QString damaged = QStringLiteral(FVS_SOURCE_DIR) +
+                                "/tests/fuzz/corpus/media_probe/regress_colour_primaries_143.ts";
+        // WHEN probed THEN it opens, and the tag reads as unspecified (FFmpeg names it "unknown")
+        auto info = core::probe(damaged.toStdString());
+        QVERIFY2(info, info ? "" : info.error().message.c_str());
+        QCOMPARE(info->colorPrimaries, AVCOL_PRI_UNSPECIFIED);
+        QVERIFY(core::toJson(info.value()).find(R"("color_primaries": "unknown")") !=
+                std::string::npos);
+    }
+
     void rotationFromDisplayMatrix() {
         // GIVEN an mp4 whose display matrix turns the picture WHEN probed THEN rotationDegrees says
         // so.
