@@ -39,6 +39,13 @@ case $mode in
     cmake --preset asan >/dev/null
     cmake --build --preset asan -j "$jobs"
     ctest --preset asan -L core -j "$jobs"
+    # The file readers under libFuzzer (clang, ASan + UBSan), each for a bounded time on its seed
+    # corpus (tests/fuzz); a crash fails the run. FVS_FUZZ_SECONDS=0 skips it.
+    if ((${FVS_FUZZ_SECONDS:-60} > 0)); then
+      cmake --preset fuzz >/dev/null
+      cmake --build --preset fuzz -j "$jobs"
+      tests/fuzz/run_fuzzers.sh "${FVS_FUZZ_SECONDS:-60}"
+    fi
     ;;
   *)
     echo "usage: $0 app|test" >&2

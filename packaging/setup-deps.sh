@@ -19,6 +19,9 @@ apt_packages=(
   # The Chinese UI needs a CJK font (WenQuanYi Micro Hei: 1.6 MB, fonts-noto-cjk is 56 MB);
   # qmllint needs the QtQml module's type description (Timer, Connections).
   fonts-wqy-microhei qml6-module-qtqml
+  # The libFuzzer targets (preset fuzz): clang with its fuzzer/sanitizer runtimes; llvm-14 brings
+  # llvm-symbolizer for readable crash reports.
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

@@ -166,6 +166,21 @@ json toJson(const Job& j) {
     };
 }
 
+// nlohmann converts a JSON float read into an integer field with a plain cast, undefined behaviour
+// out of the target's range (1e300 for "crf", -1.0 for "id"; found by tests/fuzz/fuzz_queue_json).
+// No field of a queue file is meaningful as a float outside (-1, 2^31), so such a number is
+// refused wherever it stands.
+void refuseUnsafeFloats(const json& v) {
+    if (v.is_number_float()) {
+        const double x = v.get<double>();
+        if (!(x > -1.0 && x < 2147483648.0))
+            throw json::out_of_range::create(406, "number " + v.dump() + " is out of range", &v);
+    }
+    if (v.is_structured())
+        for (const auto& item : v)
+            refuseUnsafeFloats(item);
+}
+
 Job jobFromJson(const json& v) {
     Job j;
     j.id = v.at("id").get<uint64_t>();
@@ -350,6 +365,7 @@ Status JobQueue::loadLocked() {
     text << in.rdbuf();
     try {
         const json doc = json::parse(text.str());
+        refuseUnsafeFloats(doc);
         m_nextId = doc.value("nextId", uint64_t{1});
         for (const auto& v : doc.value("jobs", json::array())) {
             m_jobs.push_back(jobFromJson(v));

@@ -1,6 +1,7 @@
 // StreamInfo extraction for MediaSource (split from media_source.cpp to keep files small).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "media_detail.h"
 
@@ -41,6 +42,17 @@ int rotationOf(const AVStream* stream) {
     return (cw + 45) / 90 * 90 % 360;
 }
 
+// FFmpeg copies colour tags from the bitstream unchecked (a C enum holds any int); read as the C++
+// enum, a value past its last entry is undefined behaviour (an MPEG-2 TS with primaries 143, found
+// by tests/fuzz/fuzz_media_probe). The int is read instead and an unknown value is unspecified.
+template <class Enum>
+Enum knownOr(const Enum& field, int count, Enum fallback) {
+    static_assert(sizeof(Enum) == sizeof(int));
+    int raw = 0;
+    std::memcpy(&raw, &field, sizeof raw);
+    return raw >= 0 && raw < count ? static_cast<Enum>(raw) : fallback;
+}
+
 StreamInfo describeStreams(const AVFormatContext* fmt, int videoIndex, const std::string& path) {
     StreamInfo info;
     const AVStream* st = fmt->streams[videoIndex];
@@ -79,10 +91,10 @@ StreamInfo describeStreams(const AVFormatContext* fmt, int videoIndex, const std
     const AVPixFmtDescriptor* pd = av_pix_fmt_desc_get(info.pixelFormat);
     info.bitDepth =
         pd ? pd->comp[0].depth : (par->bits_per_raw_sample > 0 ? par->bits_per_raw_sample : 8);
-    info.colorPrimaries = par->color_primaries;
-    info.colorTransfer = par->color_trc;
-    info.colorSpace = par->color_space;
-    info.colorRange = par->color_range;
+    info.colorPrimaries = knownOr(par->color_primaries, AVCOL_PRI_NB, AVCOL_PRI_UNSPECIFIED);
+    info.colorTransfer = knownOr(par->color_trc, AVCOL_TRC_NB, AVCOL_TRC_UNSPECIFIED);
+    info.colorSpace = knownOr(par->color_space, AVCOL_SPC_NB, AVCOL_SPC_UNSPECIFIED);
+    info.colorRange = knownOr(par->color_range, AVCOL_RANGE_NB, AVCOL_RANGE_UNSPECIFIED);
     info.rotationDegrees = rotationOf(st);
     for (unsigned i = 0; i < fmt->nb_streams; ++i) {
         const AVStream* s = fmt->streams[i];

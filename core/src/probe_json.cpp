@@ -69,7 +69,9 @@ std::string toJson(const StreamInfo& info) {
     }
     j["streams"] = std::move(aux);
     j["chapter_count"] = info.chapterCount;
-    return j.dump(2);
+    // File names and container tags are bytes, not always UTF-8 (a Latin-1 name, a damaged tag):
+    // write U+FFFD for what is not, instead of throwing.
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace fvs::core

@@ -194,6 +194,14 @@ private Q_SLOTS:
         expectModelError(withHeader("negative.safetensors",
                                     R"({"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})"),
                          "negative");
+        // A size past int64 after a zero size (numel 0) was cast to -1 and made torch::empty
+        // throw out of the reader (found by tests/fuzz/fuzz_safetensors).
+        expectModelError(
+            withHeader(
+                "huge_dim.safetensors",
+                R"({"x":{"dtype":"U8","shape":[0,18446744073709551615],"data_offsets":[0,0]}})"),
+            "too large");
+        QVERIFY(!gpu::readSafeTensorsHeader(file("huge_dim.safetensors")).ok());
         expectModelError(withHeader("bad_bool.safetensors",
                                     R"({"x":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}})"),
                          "BOOL");

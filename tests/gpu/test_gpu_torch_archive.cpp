@@ -194,6 +194,42 @@ private Q_SLOTS:
             }
         QVERIFY(accepted > 0);  // e.g. changed key letters still parse
     }
+
+    void selfReferencesAndLateChangesAreRefused() {
+        // GIVEN pickles that torch.save never writes (found by tests/fuzz/fuzz_pickle): a list
+        // appended to itself (a shared_ptr cycle: leaked), a list changed after it was stored in a
+        // tuple, a dict whose key is a list changed later (a cycle through the key)
+        const auto pickleOf = [](std::initializer_list<int> bytes) {
+            std::string s;
+            for (int b : bytes)
+                s.push_back(static_cast<char>(b));
+            return s;
+        };
+        const std::pair<std::string, const char*> cases[] = {
+            {pickleOf({0x80, 2, ']', 'q', 0, 'h', 0, 'a', '.'}), "contains itself"},
+            {pickleOf({0x80, 2, ']', 'q', 0, 0x85, 'h', 0, 'K', 1, 'a', '.'}),
+             "changed after it was stored"},
+            {pickleOf({0x80, 2, '}', 'q', 0, ']', 'q', 1, 'K', 1, 's', 'h', 1, 'h', 0, 'a', '.'}),
+             "changed after it was stored"},
+        };
+        for (const auto& [bytes, expected] : cases) {
+            // WHEN read THEN a ModelError says why (the first one used to leak its cycle)
+            auto r = gpu::readPickle(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                     {}, "late.pkl");
+            QVERIFY(!r.ok());
+            QCOMPARE(r.error().code, core::ErrorCode::ModelError);
+            QVERIFY2(r.error().message.find(expected) != std::string::npos,
+                     r.error().message.c_str());
+        }
+        // AND the same containers filled before they are stored still load
+        const std::string nested = pickleOf(
+            {0x80, 2, '}', 'q', 0, 'X', 1, 0, 0, 0, 'a', ']', 'q', 1, 'K', 1, 'a', 's', '.'});
+        auto ok = gpu::readPickle(reinterpret_cast<const uint8_t*>(nested.data()), nested.size(),
+                                  {}, "nested.pkl");
+        QVERIFY2(ok.ok(), ok ? "" : ok.error().message.c_str());
+        QCOMPARE(ok.value()->entries.size(), size_t(1));
+        QCOMPARE(ok.value()->entries[0].second->items.size(), size_t(1));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestGpuTorchArchive)

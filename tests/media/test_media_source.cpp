@@ -6,6 +6,8 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <filesystem>
+
 #include "media_test_util.h"
 
 using namespace fvs;
@@ -196,6 +198,47 @@ private Q_SLOTS:
         QCOMPARE(j["video"].toObject()["frame_count"].toInt(), 24);
         QCOMPARE(j["streams"].toArray().size(), 2);
         QCOMPARE(j["chapter_count"].toInt(), 2);
+    }
+
+    void probeJsonOfNonUtf8NameAndTags() {
+        // GIVEN a clip whose file name is Latin-1 ("\xe9t\xe9.mp4"), not UTF-8, and a damaged
+        // MKV whose tags are not UTF-8 (found by tests/fuzz/fuzz_media_probe)
+        // WHEN probed and printed as JSON THEN the JSON is valid, with U+FFFD for the bad bytes
+        // (it used to throw from nlohmann::json::dump and abort `flashvsr probe`).
+        const std::string latin1 = m_dir.path().toStdString() + "/\xe9t\xe9.mp4";
+        std::filesystem::copy_file(path("cfr.mp4").toStdString(), latin1);
+        auto info = core::probe(latin1);
+        QVERIFY2(info, info ? "" : info.error().message.c_str());
+        const QByteArray text = QByteArray::fromStdString(core::toJson(info.value()));
+        QJsonParseError err{};
+        const QJsonObject j = QJsonDocument::fromJson(text, &err).object();
+        QCOMPARE(err.error, QJsonParseError::NoError);
+        QVERIFY(j["path"].toString().endsWith(QString::fromUtf8("/\uFFFDt\uFFFD.mp4")));
+        QCOMPARE(j["video"].toObject()["width"].toInt(), 128);
+        std::filesystem::remove(latin1);  // QTemporaryDir may not decode the name to remove it
+
+        const QString damaged = QStringLiteral(FVS_SOURCE_DIR) +
+                                "/tests/fuzz/corpus/media_probe/regress_non_utf8_tag.mkv";
+        auto tagged = core::probe(damaged.toStdString());
+        QVERIFY2(tagged, tagged ? "" : tagged.error().message.c_str());
+        const QByteArray tagText = QByteArray::fromStdString(core::toJson(tagged.value()));
+        QVERIFY(tagText.contains("\xef\xbf\xbd"));  // U+FFFD in UTF-8
+        QJsonDocument::fromJson(tagText, &err);
+        QCOMPARE(err.error, QJsonParseError::NoError);
+    }
+
+    void unknownColourTagsAreUnspecified() {
+        // GIVEN a damaged MPEG-2 TS whose sequence display extension gives colour primaries 143, no
+        // AVColorPrimaries value (found by tests/fuzz/fuzz_media_probe: reading it as the enum was
+        // undefined behaviour, reported by the asan preset's UBSan)
+        const QString damaged = QStringLiteral(FVS_SOURCE_DIR) +
+                                "/tests/fuzz/corpus/media_probe/regress_colour_primaries_143.ts";
+        // WHEN probed THEN it opens, and the tag reads as unspecified (FFmpeg names it "unknown")
+        auto info = core::probe(damaged.toStdString());
+        QVERIFY2(info, info ? "" : info.error().message.c_str());
+        QCOMPARE(info->colorPrimaries, AVCOL_PRI_UNSPECIFIED);
+        QVERIFY(core::toJson(info.value()).find(R"("color_primaries": "unknown")") !=
+                std::string::npos);
     }
 
     void rotationFromDisplayMatrix() {

@@ -193,6 +193,37 @@ private Q_SLOTS:
         QCOMPARE(readAll(path), std::string("{ this is not json"));
     }
 
+    void outOfRangeNumbersAreReportedNotOverwritten() {
+        // GIVEN queue files whose integer fields hold floats no integer can hold (converting them
+        // was undefined behaviour; found by tests/fuzz/fuzz_queue_json)
+        for (const std::string text :
+             {R"({"jobs":[{"id":1,"encode":{"crf":1e300}}]})", R"({"jobs":[{"id":-1.0}]})",
+              R"({"nextId":1e20,"jobs":[]})"}) {
+            const fs::path path = queuePath("range.json");
+            {
+                std::ofstream out(path);
+                out << text;
+            }
+            // WHEN opened THEN an InvalidInput error names the file and it is left as it was
+            auto q = JobQueue::open(path);
+            QVERIFY(!q.ok());
+            QCOMPARE(q.error().code, ErrorCode::InvalidInput);
+            QVERIFY2(q.error().message.find("range.json") != std::string::npos &&
+                         q.error().message.find("out of range") != std::string::npos,
+                     q.error().message.c_str());
+            QCOMPARE(readAll(path), text);
+        }
+        // AND ordinary floats (scale factor, ratios) still load
+        const fs::path ok = queuePath("floats.json");
+        {
+            std::ofstream out(ok);
+            out << R"({"jobs":[{"id":3,"engine":{"scale":{"factor":1.5},"sparseRatio":2.5}}]})";
+        }
+        auto q = JobQueue::open(ok);
+        QVERIFY2(q.ok(), q ? "" : q.error().message.c_str());
+        QCOMPARE(q->find(3)->engine.scale.factor, 1.5);
+    }
+
     void atomicWriteReplacesWhole() {
         // GIVEN an existing file WHEN written atomically THEN it holds exactly the new text
         const fs::path path = queuePath("atomic/file.txt");

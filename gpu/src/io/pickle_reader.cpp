@@ -147,7 +147,14 @@ private:
         m_stack.push_back(std::move(v));
     }
 
+    // Records `child` as stored in `parent`. A stored value is final: a list or dict is never
+    // changed once it sits in another value (torch.save fills each container before storing it),
+    // so no value can come to contain itself (a reference cycle that would leak) and the depth
+    // counted here stays exact.
     void adopt(PickleValue& parent, const PickleRef& child) {
+        if (child.get() == &parent)
+            fail("a value that contains itself");
+        child->stored = true;
         if (child->depth + 1 > parent.depth)
             parent.depth = child->depth + 1;
         if (parent.depth > kMaxDepth)
@@ -183,12 +190,20 @@ private:
         push(text(Kind::Global, full));
     }
 
+    void refuseIfStored(const PickleValue& container) const {
+        if (container.stored)
+            fail(std::string("a ") + PickleValue::kindName(container.kind) +
+                 " changed after it was stored in another value (torch.save never does this)");
+    }
+
     void setItems(PickleValue& dict, std::vector<PickleRef> kv) {
         if (dict.kind != Kind::Dict)
             fail("SETITEM(S) on a " + std::string(PickleValue::kindName(dict.kind)));
         if (kv.size() % 2)
             fail("SETITEMS with an odd number of values");
+        refuseIfStored(dict);
         for (size_t i = 0; i < kv.size(); i += 2) {
+            adopt(dict, kv[i]);
             adopt(dict, kv[i + 1]);
             // Later values replace earlier ones under an equal string key, as in Python.
             bool replaced = false;
@@ -206,6 +221,7 @@ private:
     void appendItems(PickleValue& list, std::vector<PickleRef> items) {
         if (list.kind != Kind::List)
             fail("APPEND(S) on a " + std::string(PickleValue::kindName(list.kind)));
+        refuseIfStored(list);
         for (auto& i : items) {
             adopt(list, i);
             list.items.push_back(std::move(i));

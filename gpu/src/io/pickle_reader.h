@@ -46,6 +46,7 @@ struct PickleValue {
     std::vector<std::pair<PickleRef, PickleRef>> entries;  // Dict, in insertion order
     torch::Tensor tensor;                                  // Storage (1-D, whole storage) or Tensor
     int depth = 1;                                         // nesting depth, bounded by the reader
+    bool stored = false;  // held by a tuple, list or dict; the reader then refuses to change it
 
     static const char* kindName(Kind kind);
 };

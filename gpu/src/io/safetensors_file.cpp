@@ -136,7 +136,9 @@ core::Result<ParsedHeader> parseHeader(const std::filesystem::path& path, const 
             if (!d.is_number_unsigned())
                 return keyError(path, key, "shape has a non-integer or negative size");
             const uint64_t v = d.get<uint64_t>();
-            if (v != 0 && numel > std::numeric_limits<int64_t>::max() / v)
+            // A zero dimension makes numel 0 whatever follows, so each size is bounded on its own.
+            if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+                (v != 0 && numel > std::numeric_limits<int64_t>::max() / v))
                 return keyError(path, key, "shape is too large");
             numel *= v;
             entry.shape.push_back(static_cast<int64_t>(v));
