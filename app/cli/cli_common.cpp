@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "engine_factory.h"
+
 namespace fvs::cli {
 
 namespace fs = std::filesystem;
@@ -217,8 +219,14 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
     scale->excludes(size);
     app.add_option("--fit", o.fit, "with --size: fit (inside), fill (cover and crop), exact")
         ->check(CLI::IsMember({"fit", "fill", "exact"}));
-    app.add_option("--engine", o.engine, "flashvsr (default), lanczos or bicubic")
-        ->check(CLI::IsMember({"flashvsr", "lanczos", "bicubic"}));
+    app.add_option("--engine", o.engine,
+                   "flashvsr, realesrgan, lanczos or bicubic (default: flashvsr when its weights "
+                   "are found, else realesrgan)")
+        ->check(CLI::IsMember({"flashvsr", "realesrgan", "lanczos", "bicubic"}));
+    app.add_option("--model", o.realesrganModel,
+                   "Real-ESRGAN model: animevideov3 (default), x4plus or x4plus-anime")
+        ->check(CLI::IsMember({"animevideov3", "x4plus", "x4plus-anime"}));
+
     app.add_option("--codec", o.codec,
                    "libx264 (default), libx265, libsvtav1, prores_ks, ffv1, png, tiff, "
                    "h264_nvenc, hevc_nvenc");
@@ -246,8 +254,10 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
     app.add_option("--color-fix", o.colorFix, "adain (default), wavelet or none")
         ->check(CLI::IsMember({"adain", "wavelet", "none"}));
     app.add_option("--seed", o.seed, "noise seed (default 0)")->check(CLI::NonNegativeNumber);
-    app.add_option("--dtype", o.dtype, "bf16 or fp32 (default: bf16 on CUDA, fp32 on CPU)")
-        ->check(CLI::IsMember({"bf16", "fp32"}));
+    app.add_option("--dtype", o.dtype,
+                   "bf16 or fp32 (default: bf16 on CUDA, fp32 on CPU); Real-ESRGAN also fp16, "
+                   "its CUDA default")
+        ->check(CLI::IsMember({"bf16", "fp32", "fp16"}));
     app.add_option("--device", o.device, "cuda, cuda:N or cpu (default: CUDA when available)");
     app.add_option("--progress", o.progress, "bar, json or none (default: bar on a terminal)")
         ->check(CLI::IsMember({"bar", "json", "none"}));
@@ -255,9 +265,21 @@ void addJobOptions(CLI::App& app, JobOptions& o) {
 
 core::Result<core::EngineSettings> engineSettingsOf(const JobOptions& o) {
     core::EngineSettings e;
-    e.engine = o.engine;
+    e.engine = !o.engine.empty()            ? o.engine
+               : !o.realesrganModel.empty() ? std::string("realesrgan")
+                                            : app::defaultEngine(o.models);
+    if (o.dtype == "fp16" && e.engine == "flashvsr")
+        return makeError(ErrorCode::InvalidArgument, "FlashVSR runs in bf16 or fp32, not fp16");
     e.modelsDir = o.models;
     e.modelVersion = o.modelVersion;
+    if (!o.realesrganModel.empty()) {
+        if (e.engine != "realesrgan")
+            return makeError(ErrorCode::InvalidArgument, "--model needs --engine realesrgan");
+        e.modelVersion = o.realesrganModel;  // the engine's model variant (docs/realesrgan.md)
+    }
+    if (e.engine == "realesrgan" && !o.modelVersion.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "--model-version is FlashVSR's; Real-ESRGAN takes --model");
     if (!o.decoder.empty())
         e.decoder = o.decoder;
     if (o.sparseRatio > 0)

@@ -63,7 +63,7 @@ struct JobOptions {
     double scale = 0;  // 0: not given (4 by default)
     std::string size;  // WxH, Wx or xH
     std::string fit = "fit";
-    std::string engine = "flashvsr";
+    std::string engine;  // empty: app::defaultEngine (FlashVSR, else Real-ESRGAN, else Lanczos)
     std::string codec = "libx264";
     int crf = -1;
     std::string bitrate;
@@ -83,9 +83,10 @@ struct JobOptions {
     int localRange = -1;
     std::string colorFix;  // adain | wavelet | none
     long long seed = -1;
-    std::string dtype;     // bf16 | fp32
-    std::string device;    // cuda | cuda:N | cpu
-    std::string progress;  // bar|json|none; empty: bar on a terminal, none otherwise
+    std::string dtype;            // bf16 | fp32 | fp16 (Real-ESRGAN on CUDA)
+    std::string realesrganModel;  // animevideov3 | x4plus | x4plus-anime
+    std::string device;           // cuda | cuda:N | cpu
+    std::string progress;         // bar|json|none; empty: bar on a terminal, none otherwise
 };
 void addJobOptions(CLI::App& app, JobOptions& o);
 

@@ -40,6 +40,15 @@ int runUpscale(int argc, char** argv) {
     auto probeEngine = app::createEngine(engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
+    if (o.engine.empty() && o.progress != "json") {
+        // Say which engine the default picked: without FlashVSR's weights it is not FlashVSR.
+        std::cerr << "flashvsr: engine " << engine.engine
+                  << (engine.engine == "flashvsr" ? ""
+                      : engine.engine == "realesrgan"
+                          ? " (Real-ESRGAN; no FlashVSR weights found, docs/models.md)"
+                          : " (no FlashVSR or Real-ESRGAN weights found)")
+                  << "\n";
+    }
 
     ProgressPrinter printer(progressModeOf(o));
     int failures = 0;

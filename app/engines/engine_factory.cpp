@@ -5,6 +5,7 @@
 #ifdef FVS_HAVE_TORCH
 #include "fvs/gpu/flashvsr_processor.h"
 #include "fvs/gpu/model_files.h"
+#include "fvs/gpu/realesrgan.h"
 #endif
 
 namespace fvs::app {
@@ -12,9 +13,21 @@ namespace fvs::app {
 std::vector<std::string> availableEngines() {
     std::vector<std::string> engines{"lanczos", "bicubic"};
 #ifdef FVS_HAVE_TORCH
-    engines.insert(engines.begin(), "flashvsr");
+    engines.insert(engines.begin(), {"flashvsr", "realesrgan"});
 #endif
     return engines;
+}
+
+std::string defaultEngine(const std::string& modelsDir) {
+#ifdef FVS_HAVE_TORCH
+    if (gpu::findModelFolder(modelsDir))
+        return "flashvsr";
+    if (gpu::realEsrganAvailable())
+        return "realesrgan";
+#else
+    (void)modelsDir;
+#endif
+    return "lanczos";
 }
 
 core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
@@ -27,8 +40,10 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
         return std::unique_ptr<core::FrameProcessor>(
             std::make_unique<core::ResampleProcessor>(options));
     }
-    if (settings.engine == "flashvsr") {
+    if (settings.engine == "flashvsr" || settings.engine == "realesrgan") {
 #ifdef FVS_HAVE_TORCH
+        if (settings.engine == "realesrgan")
+            return gpu::createRealEsrganProcessor(settings);
         // findModelFolder's error names the files needed, the folders searched and --engine
         // lanczos.
         auto folder = gpu::findModelFolder(settings.modelsDir);
@@ -37,16 +52,17 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createEngine(
         return gpu::createFlashVsrProcessor(settings, observer);
 #else
         return core::makeError(core::ErrorCode::ModelError,
-                               "the FlashVSR engine is not built into this flashvsr (built without "
-                               "LibTorch); use --engine lanczos or --engine bicubic");
+                               "the " + settings.engine +
+                                   " engine is not built into this flashvsr (built without "
+                                   "LibTorch); use --engine lanczos or --engine bicubic");
 #endif
     }
-    return core::makeError(core::ErrorCode::InvalidArgument, "unknown engine '" + settings.engine +
-                                                                 "' (available: lanczos, bicubic" +
+    return core::makeError(core::ErrorCode::InvalidArgument,
+                           "unknown engine '" + settings.engine + "' (available: lanczos, bicubic" +
 #ifdef FVS_HAVE_TORCH
-                                                                 std::string(", flashvsr") +
+                               std::string(", flashvsr, realesrgan") +
 #endif
-                                                                 ")");
+                               ")");
 }
 
 }  // namespace fvs::app
