@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two Quick start commands (fresh Debian 12, as root):
 #   packaging/quickstart.sh app    install, build, launch the desktop app (or, without a display,
-#                                  upscale a generated sample clip with the CLI). On a machine with
+#                                  upscale a generated sample clip with the CLI: Real-ESRGAN, or
+#                                  FlashVSR when its weights are installed). On a machine with
 #                                  an NVIDIA driver (`nvidia-smi -L` works) it builds the `gpu`
 #                                  preset (CUDA from the torch wheel, no toolkit needed), else `cpu`;
 #                                  FVS_PRESET=cpu|gpu overrides.
@@ -28,8 +29,13 @@ case $mode in
     ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=320x180:rate=25:duration=2 \
       -f lavfi -i sine=frequency=440:duration=2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest \
       build/sample/sample.mp4
-    exec "build/$preset/app/flashvsr" upscale build/sample/sample.mp4 --engine lanczos --scale 2 \
-      -o build/sample/sample.flashvsr-x2.mp4 --overwrite
+    # FlashVSR when its weights are installed (docs/models.md), else Real-ESRGAN, whose weights
+    # setup-deps.sh installed: an AI upscale out of the box.
+    engine=realesrgan
+    "build/$preset/app/flashvsr" models check >/dev/null 2>&1 && engine=flashvsr
+    echo "quickstart: upscaling the sample x2 with --engine $engine"
+    exec "build/$preset/app/flashvsr" upscale build/sample/sample.mp4 --engine "$engine" --scale 2 \
+      -o "build/sample/sample.$engine-x2.mp4" --overwrite
     ;;
   test)
     cmake --preset cpu >/dev/null

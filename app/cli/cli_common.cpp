@@ -305,8 +305,11 @@ core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines
 
     ParsedJobOptions parsed;
     const bool engineChosen = o.given("engine") || o.options.find("engine=") != std::string::npos;
-    if (!engineChosen) {
-        // The default of the CLI, the app and the queue: FlashVSR when its weights are found.
+    if (!engineChosen && o.given("model")) {
+        engine.engine = core::EngineKind::RealEsrgan;  // --model names a Real-ESRGAN model
+    } else if (!engineChosen) {
+        // The default of the CLI, the app and the queue: FlashVSR when its weights are found,
+        // else Real-ESRGAN when installed, else Lanczos.
         engine.engine = engines.defaultEngine(engine.modelsDir);
         const auto built = app::availableEngines();
         const bool hasFlashVsr = std::find(built.begin(), built.end(), "flashvsr") != built.end();

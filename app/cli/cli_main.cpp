@@ -24,6 +24,7 @@ void printUsage() {
                  "remove move\n"
                  "  bench              pipeline throughput benchmark\n"
                  "  models check DIR   check a FlashVSR model folder\n"
+                 "  models list        list every engine's models and whether they are installed\n"
                  "  debug ...          engine diagnostics\n\n"
                  "  --version          print the version\n"
                  "  --help             this text; `flashvsr <command> --help` for a command\n\n"

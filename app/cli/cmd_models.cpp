@@ -1,5 +1,6 @@
 // flashvsr models check [DIR] [--json]: what a model folder holds, its version, what is missing.
 // Exit 0 when the folder is usable, 3 (engine unavailable) when not (docs/models.md).
+// flashvsr models list [--json]: every engine's models and whether their weights are here.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #ifdef FVS_HAVE_TORCH
 #include "engine_factory.h"
 #include "fvs/gpu/model_files.h"
+#include "fvs/gpu/realesrgan.h"
 #endif
 #endif
 
@@ -68,11 +70,72 @@ void printText(const gpu::ModelFolderReport& report) {
         std::cout << "Usable: no\n";
 }
 
+// One row per model: FlashVSR (the first usable folder), each Real-ESRGAN model and scale, and
+// the built-in resamplers. Exit 0: listing is not a check.
+int listModels(bool json) {
+    nlohmann::json rows = nlohmann::json::array();
+    auto found = gpu::findModelFolder();
+    rows.push_back({{"engine", "flashvsr"},
+                    {"model", found ? found->version : std::string()},
+                    {"installed", static_cast<bool>(found)},
+                    {"location", found ? found->folder.string() : std::string()},
+                    {"description",
+                     "FlashVSR diffusion video super-resolution (best quality; "
+                     "needs the release files, docs/models.md)"}});
+    for (const auto& f : gpu::locateRealEsrganFiles()) {
+        const auto* m = gpu::findRealEsrganModel(f.model);
+        rows.push_back(
+            {{"engine", "realesrgan"},
+             {"model", f.model},
+             {"scale", f.scale},
+             {"installed", !f.param.empty()},
+             {"location", f.param.empty() ? std::string() : f.param.parent_path().string()},
+             {"size_bytes", f.sizeBytes},
+             {"description", m ? m->description : std::string()}});
+    }
+    for (const char* e : {"lanczos", "bicubic"})
+        rows.push_back({{"engine", e},
+                        {"installed", true},
+                        {"description", std::string(e) == "lanczos"
+                                            ? "Lanczos-3 resampling (no model, instant)"
+                                            : "bicubic resampling (no model, instant)"}});
+    if (json) {
+        std::cout << rows.dump(2) << "\n";
+        return kExitOk;
+    }
+    for (const auto& r : rows) {
+        std::string name = r.value("engine", std::string());
+        const std::string model = r.value("model", std::string());
+        if (!model.empty())
+            name += " " + model;
+        if (r.contains("scale"))
+            name += " x" + std::to_string(r.value("scale", 0));
+        const bool installed = r.value("installed", false);
+        const std::string location = r.value("location", std::string());
+        std::cout << (installed ? "  installed  " : "  missing    ") << name
+                  << std::string(name.size() < 28 ? 28 - name.size() : 1, ' ')
+                  << r.value("description", std::string()) << "\n";
+        if (installed && !location.empty() && r.value("engine", std::string()) == "flashvsr")
+            std::cout << "             " << location << "\n";
+    }
+    std::string where;
+    for (const auto& f : gpu::locateRealEsrganFiles())
+        if (!f.param.empty()) {
+            where = f.param.parent_path().string();
+            break;
+        }
+    std::cout << "Real-ESRGAN weights: "
+              << (where.empty() ? std::string("not found (run packaging/setup-deps.sh)") : where)
+              << "\n";
+    return kExitOk;
+}
+
 }  // namespace
 #endif
 
 int runModels(int argc, char** argv) {
-    CLI::App app{"Inspect FlashVSR model folders (docs/models.md)", "flashvsr models"};
+    CLI::App app{"Inspect model folders and list the installed models (docs/models.md)",
+                 "flashvsr models"};
     app.require_subcommand(1);
     auto* check = app.add_subcommand(
         "check", "Report the files, the version and what is missing in a model folder");
@@ -81,12 +144,18 @@ int runModels(int argc, char** argv) {
     check->add_option("dir", dir,
                       "model folder (default: the first usable folder of the search path)");
     check->add_flag("--json", json, "print the report as JSON");
+    auto* list = app.add_subcommand(
+        "list",
+        "List every engine's models (FlashVSR, Real-ESRGAN, resamplers) and where they are");
+    list->add_flag("--json", json, "print the list as JSON");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
 #ifdef FVS_HAVE_TORCH
+    if (list->parsed())
+        return listModels(json);
     gpu::ModelFolderReport report;
     if (dir.empty()) {
         auto found = gpu::findModelFolder({}, app::readEngineEnvironment().modelSearchPaths);

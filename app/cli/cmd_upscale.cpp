@@ -35,6 +35,16 @@ int runUpscale(int argc, char** argv) {
     auto probeEngine = engines.create(jobs.front().engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
+    const core::EngineKind picked = jobs.front().engine.engine;
+    if (!o.given("engine") && o.progress != "json") {
+        // Say which engine the default picked: without FlashVSR's weights it is not FlashVSR.
+        std::cerr << "flashvsr: engine " << core::toString(picked)
+                  << (picked == core::EngineKind::FlashVsr ? ""
+                      : picked == core::EngineKind::RealEsrgan
+                          ? " (Real-ESRGAN; no FlashVSR weights found, docs/models.md)"
+                          : " (no FlashVSR or Real-ESRGAN weights found)")
+                  << "\n";
+    }
 
     int failures = 0;
     int lastCode = kExitOk;

@@ -11,6 +11,7 @@
 #ifdef FVS_HAVE_TORCH
 #include "fvs/gpu/flashvsr_engine.h"
 #include "fvs/gpu/model_files.h"
+#include "fvs/gpu/realesrgan.h"
 #endif
 
 namespace fvs::app {
@@ -51,19 +52,38 @@ EngineEnvironment readEngineEnvironment() {
             add(key, std::string(v) == "0" ? "0" : "1");
     }
     env.streamOverrides = overrides;
+#ifdef FVS_HAVE_TORCH
+    // Real-ESRGAN: extra weight folders (':'-separated) and the tile side (input pixels, >= 32;
+    // 0 = whole frames) for tests and benchmarks.
+    if (const char* v = nonEmptyEnv("FVS_REALESRGAN_MODELS")) {
+        std::string list = v;
+        for (size_t start = 0; start <= list.size();) {
+            const size_t end = std::min(list.find(':', start), list.size());
+            if (end > start)
+                env.realEsrgan.extraSearchPaths.emplace_back(list.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    if (const char* v = nonEmptyEnv("FVS_REALESRGAN_TILE")) {
+        const int tile = std::atoi(v);
+        if (tile == 0 || tile >= 32)
+            env.realEsrgan.tilePixels = tile;
+    }
+#endif
     return env;
 }
 
 std::vector<std::string> availableEngines() {
     std::vector<std::string> engines{"lanczos", "bicubic"};
 #ifdef FVS_HAVE_TORCH
-    engines.insert(engines.begin(), "flashvsr");
+    engines.insert(engines.begin(), {"flashvsr", "realesrgan"});
 #endif
     return engines;
 }
 
 Engines::Engines(EngineEnvironment environment) : m_environment(std::move(environment)) {
 #ifdef FVS_HAVE_TORCH
+    gpu::configureRealEsrgan(m_environment.realEsrgan);
     gpu::FlashVsrEngineConfig config;
     config.streamOverrides = m_environment.streamOverrides;
     m_flashVsr = std::make_unique<gpu::FlashVsrEngine>(config);
@@ -95,6 +115,7 @@ core::EngineAvailability Engines::availability(const std::string& modelsDir) {
     core::EngineAvailability available;
 #ifdef FVS_HAVE_TORCH
     available.flashVsr = static_cast<bool>(modelFolder(modelsDir));
+    available.realEsrgan = gpu::realEsrganAvailable();
 #else
     (void)modelsDir;
 #endif
@@ -140,7 +161,11 @@ core::Result<std::unique_ptr<core::FrameProcessor>> Engines::create(
 #endif
         }
         case core::EngineKind::RealEsrgan:
+#ifdef FVS_HAVE_TORCH
+            return gpu::createRealEsrganProcessor(settings);
+#else
             break;
+#endif
     }
     return core::makeError(core::ErrorCode::ModelError,
                            std::string("the ") + core::toString(settings.engine) +

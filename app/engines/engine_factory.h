@@ -17,6 +17,7 @@
 #ifdef FVS_HAVE_TORCH
 #include "fvs/gpu/flashvsr_engine.h"
 #include "fvs/gpu/model_files.h"
+#include "fvs/gpu/realesrgan.h"
 #endif
 
 namespace fvs::app {
@@ -27,6 +28,9 @@ struct EngineEnvironment {
     // FVS_ATTENTION, FVS_GATHER_BUDGET_MB, FVS_OVERLAP, FVS_PROFILE as "attention=gather,...":
     // FlashVSR stream options for every engine of the process (benchmarks, diagnostics).
     std::string streamOverrides;
+#ifdef FVS_HAVE_TORCH
+    gpu::RealEsrganEnvironment realEsrgan;  // FVS_REALESRGAN_MODELS, FVS_REALESRGAN_TILE
+#endif
 };
 // Reads the environment (once, at the composition root).
 EngineEnvironment readEngineEnvironment();
@@ -34,7 +38,7 @@ EngineEnvironment readEngineEnvironment();
 // Who the engine works for: an export goes first on a shared device, a preview yields to it.
 enum class EngineRole { Export, Preview };
 
-// Engines compiled into this build ("flashvsr" only when built with LibTorch).
+// Engines compiled into this build ("flashvsr" and "realesrgan" only when built with LibTorch).
 std::vector<std::string> availableEngines();
 
 // One per process. Keeps what engines share: the FlashVSR model cache (a batch's files and a

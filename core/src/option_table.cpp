@@ -68,8 +68,11 @@ std::vector<OptionSpec> makeTable() {
     using G = OptionGroup;
     return {
         // The engine's own valid ranges (gpu FlashVsrOptions); the resamplers take the same scale.
-        choice("engine", G::Engine, {"flashvsr", "lanczos", "bicubic"}, "",
-               "upscaling engine (default: flashvsr when its weights are found, else lanczos)"),
+        choice("engine", G::Engine, {"flashvsr", "realesrgan", "lanczos", "bicubic"}, "",
+               "upscaling engine (default: flashvsr when its weights are found, else realesrgan "
+               "when its weights are installed, else lanczos)"),
+        choice("model", G::Engine, {"animevideov3", "x4plus", "x4plus-anime"}, "",
+               "Real-ESRGAN model (default animevideov3; docs/realesrgan.md)"),
         number("scale", 1.0, 16.0, false, "4", "scale factor"),
         text("models", G::Engine, "", "FlashVSR model folder"),
         choice("model-version", G::Engine, {"v1", "v1.1"}, "",
@@ -265,8 +268,8 @@ Status setEngineOption(EngineSettings& s, std::string_view name, std::string_vie
         s.scale.targetWidth = s.scale.targetHeight = 0;
     } else if (n == "models") {
         s.modelsDir = v;
-    } else if (n == "model-version") {
-        s.modelVersion = v;
+    } else if (n == "model-version" || n == "model") {
+        s.modelVersion = v;  // FlashVSR's weights version, or the Real-ESRGAN model
     } else if (n == "decoder") {
         s.decoder = *decoderKindFromString(v);
     } else if (n == "sparse-ratio") {
@@ -322,9 +325,13 @@ Status validateEngineSettings(const EngineSettings& s) {
         return invalid("--size must be 1 to 16384 pixels per side (got " +
                        std::to_string(s.scale.targetWidth) + "x" +
                        std::to_string(s.scale.targetHeight) + ")");
-    if (!s.modelVersion.empty())
-        if (Status st = check("model-version", s.modelVersion); !st)
+    if (!s.modelVersion.empty()) {
+        // One field: FlashVSR's weights version, or the Real-ESRGAN model.
+        if (Status st = check(s.engine == EngineKind::RealEsrgan ? "model" : "model-version",
+                              s.modelVersion);
+            !st)
             return st;
+    }
     if (Status st = check("sparse-ratio", real(s.sparseRatio)); !st)
         return st;
     if (Status st = check("kv-ratio", real(s.kvRatio)); !st)

@@ -159,8 +159,8 @@ private Q_SLOTS:
     }
 
     void flashvsrEngineWithoutWeightsExplains() {
-        // GIVEN no weights anywhere WHEN FlashVSR is asked for THEN exit 3 naming what to do
-        // (without --engine the default falls back to Lanczos: test_cli_io)
+        // GIVEN no FlashVSR weights anywhere WHEN --engine flashvsr is asked for THEN exit 3
+        // naming what to do
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_DATA_HOME", path("empty-xdg"));
         env.insert("FLASHVSR_MODELS", path("no-models"));
@@ -168,6 +168,30 @@ private Q_SLOTS:
         QCOMPARE(r.code, 3);
         QVERIFY2(r.err.contains("--engine lanczos"), qPrintable(r.err));
         QVERIFY(!QFile::exists(path("clip.flashvsr-x4.mp4")));
+    }
+
+    void defaultEngineWithoutFlashVsrIsRealEsrgan() {
+#ifdef FVS_HAVE_TORCH
+        // GIVEN no FlashVSR weights (Real-ESRGAN's come with the setup) WHEN no engine is named
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", path("empty-xdg"));
+        env.insert("FLASHVSR_MODELS", path("no-models"));
+        const QString out = path("default-engine.mp4");
+        Run r = flashvsr(
+            {"upscale", m_clip, "-o", out, "--scale", "2", "--end", "4f", "--progress", "none"},
+            env);
+        // THEN Real-ESRGAN upscales every frame of the range and the command says so
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("engine realesrgan"), qPrintable(r.err));
+        QProcess probe;
+        probe.start("ffprobe",
+                    {"-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                     "stream=width,nb_read_frames", "-of", "csv=p=0", out});
+        QVERIFY(probe.waitForFinished(30000));
+        QCOMPARE(QString(probe.readAllStandardOutput()).trimmed(), QStringLiteral("128,4"));
+#else
+        QSKIP("built without LibTorch: no Real-ESRGAN");
+#endif
     }
 
     void flashvsrEngineWithReducedModelIsFrameExact() {

@@ -13,7 +13,7 @@ Item {
     required property PreviewController preview
     readonly property real fitZoom: mode === PreviewController.SideBySide ? leftView.fitZoom : fullOriginal.fitZoom
     readonly property int mode: preview.compareMode
-    readonly property string engineLabel: preview.engineName === "flashvsr" ? qsTr("FlashVSR") : preview.engineName === "lanczos" ? qsTr("Lanczos") : preview.engineName === "bicubic" ? qsTr("Bicubic") : qsTr("Upscaled")
+    readonly property string engineLabel: preview.engineName === "" ? qsTr("Upscaled") : EngineNames.title(preview.engineName)
 
     signal openRequested
 

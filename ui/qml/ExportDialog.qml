@@ -35,7 +35,7 @@ Dialog {
             "inFrame": useRange.checked ? preview.inFrame : -1,
             "outFrame": useRange.checked ? preview.outFrame : -1,
             "decoder": decoderBox.currentIndex === 0 ? "tiny" : "full",
-            "modelVersion": versionBox.currentIndex === 0 ? "" : versionBox.currentText,
+            "modelVersion": engineBox.currentText !== "flashvsr" || versionBox.currentIndex === 0 ? "" : versionBox.currentText,
             "sparseRatio": sparseSpin.value / 10
         };
         if (rateMode.currentIndex === 0)
@@ -79,7 +79,9 @@ Dialog {
                 presetBox.currentIndex = i;
         applyPreset();
         const engines = settings.engines;
-        engineBox.currentIndex = Math.max(0, engines.indexOf(settings.modelStatus.usable ? "flashvsr" : "lanczos"));
+        // Without FlashVSR's weights the default is Real-ESRGAN (installed by the setup).
+        const fallback = engines.indexOf("realesrgan") >= 0 ? "realesrgan" : "lanczos";
+        engineBox.currentIndex = Math.max(0, engines.indexOf(settings.modelStatus.usable ? "flashvsr" : fallback));
         useRange.checked = preview.inFrame >= 0 || preview.outFrame >= 0;
     }
 
@@ -250,11 +252,32 @@ Dialog {
             text: qsTr("Engine")
         }
 
-        ComboBox {
-            id: engineBox
-
+        ColumnLayout {
             Layout.fillWidth: true
-            model: root.settings.engines
+            spacing: 2
+
+            ComboBox {
+                id: engineBox
+
+                objectName: "exportEngineBox"
+                Layout.fillWidth: true
+                model: root.settings.engines
+                displayText: EngineNames.title(currentText)
+                delegate: ItemDelegate {
+                    required property string modelData
+
+                    width: ListView.view ? ListView.view.width : implicitWidth
+                    text: EngineNames.title(modelData)
+                }
+            }
+
+            Label {
+                objectName: "exportEngineHelp"
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                opacity: 0.7
+                text: EngineNames.help(engineBox.currentText)
+            }
         }
 
         Label {

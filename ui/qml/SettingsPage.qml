@@ -103,10 +103,19 @@ Dialog {
         }
 
         ComboBox {
+            id: previewEngineBox
+
             objectName: "engineBox"
             model: root.settings.engines
             currentIndex: Math.max(0, root.settings.engines.indexOf(root.settings.preferredEngine)) // qmllint disable type
+            displayText: EngineNames.title(currentText)
             onActivated: root.settings.preferredEngine = currentText
+            delegate: ItemDelegate {
+                required property string modelData
+
+                width: ListView.view ? ListView.view.width : implicitWidth
+                text: EngineNames.title(modelData) + " — " + EngineNames.help(modelData)
+            }
         }
 
         Label {

@@ -167,20 +167,38 @@ core::EngineFactory PreviewController::makeEngineFactory() {
             return made;
         const QString reason = QString::fromStdString(made.error().message);
         core::EngineSettings fallback = settings;
+        // The stand-in: Real-ESRGAN (an AI model installed by the setup), else Lanczos.
         fallback.engine = core::EngineKind::Lanczos;
+        if (settings.engine != core::EngineKind::RealEsrgan &&
+            services->engines().contains(QStringLiteral("realesrgan"))) {
+            core::EngineSettings realEsrgan = settings;
+            realEsrgan.engine = core::EngineKind::RealEsrgan;
+            realEsrgan.modelVersion.clear();  // FlashVSR's version is no Real-ESRGAN model
+            if (auto alt = services->createEngine(realEsrgan, core::EngineLoadObserver{{}, stop})) {
+                made = std::move(alt);
+                fallback = realEsrgan;
+            }
+        }
+        const bool realEsrgan = fallback.engine == core::EngineKind::RealEsrgan;
         QMetaObject::invokeMethod(
             self.data(),
-            [self, reason] {
+            [self, reason, realEsrgan] {
                 if (!self)
                     return;
-                self->m_engineNote = tr("%1 is not available, so the preview uses Lanczos: %2")
-                                         .arg(self->m_preferredEngine == QLatin1String("flashvsr")
-                                                  ? QStringLiteral("FlashVSR")
-                                                  : self->m_preferredEngine,
-                                              reason);
+                const QString preferred = self->m_preferredEngine == QLatin1String("flashvsr")
+                                              ? QStringLiteral("FlashVSR")
+                                              : self->m_preferredEngine;
+                self->m_engineNote =
+                    realEsrgan
+                        ? tr("%1 is not available, so the preview uses Real-ESRGAN: %2")
+                              .arg(preferred, reason)
+                        : tr("%1 is not available, so the preview uses Lanczos: %2")
+                              .arg(preferred, reason);
                 Q_EMIT self->engineChanged();
             },
             Qt::QueuedConnection);
+        if (realEsrgan)
+            return made;
         return services->createEngine(fallback, core::EngineLoadObserver{{}, stop});
     };
 }
