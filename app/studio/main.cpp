@@ -328,8 +328,7 @@ int main(int argc, char** argv) {
         if (opened.isEmpty())
             return usageError(why);
         exportRequest->input = opened;
-        fvs::app::StudioExport exporter(*exportRequest, &exportServices, queuePath,
-                                        &exportQueue);
+        fvs::app::StudioExport exporter(*exportRequest, &exportServices, queuePath, &exportQueue);
         QObject::connect(&exporter, &fvs::app::StudioExport::finished, &app,
                          [](int code) { QCoreApplication::exit(code); });
         // From the event loop: a job refused at once must still reach exit().

@@ -112,9 +112,8 @@ void TestParityE2e::v1ProjectorMatchesReference() {
     auto io = loadGolden("e2e_v11/io.safetensors");
     auto golden1 = loadGolden("e2e_v1.safetensors");
     // WHEN the clip is streamed
-    const auto run =
-        streamClip(*model, options.stream, goldenLq(golden(io, "input.lr_uint8")),
-                   golden(io, "input.noise"));
+    const auto run = streamClip(*model, options.stream, goldenLq(golden(io, "input.lr_uint8")),
+                                golden(io, "input.noise"));
     const auto& taps = run.z0;
     // THEN the DiT latents of every chunk match the v1 reference
     for (int k = 0; k < 3; ++k) {

@@ -90,8 +90,9 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
     if (!folder) {
         return folder.error();
     }
-    static FlashVsrEngine engine;
-    return engine.createProcessor(settings, *folder, ComputeRole::Export, observer);
+    // Never destroyed: its models must not outlive LibTorch's own statics at exit.
+    static auto* engine = new FlashVsrEngine();
+    return engine->createProcessor(settings, *folder, ComputeRole::Export, observer);
 }
 
 }  // namespace fvs::gpu
