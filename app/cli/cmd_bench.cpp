@@ -30,9 +30,8 @@ core::Status writeClip(const fs::path& path, int width, int height, int frames) 
     info.pixelFormat = AV_PIX_FMT_RGB24;
     core::SinkOptions o;
     o.output = path;
-    o.encode.codec = "libx264";
-    o.encode.preset = "ultrafast";
-    o.encode.crf = 18;
+    // FFV1: lossless, and native to every FFmpeg build (the GPU machine's has no libx264).
+    o.encode.codec = "ffv1";
     o.encode.overwrite = true;
     o.width = width;
     o.height = height;
@@ -108,7 +107,7 @@ int runBench(int argc, char** argv) {
                : fs::path(workDir);
     std::error_code ec;
     fs::create_directories(dir, ec);
-    const fs::path clip = dir / "bench-input.mp4";
+    const fs::path clip = dir / "bench-input.mkv";
     if (auto st = writeClip(clip, width, height, frames); !st)
         return reportError(st.error());
 

@@ -4,8 +4,9 @@
 # size on random release-format weights, with chunk-1 taps; our engine on the same inputs and noise
 # (per-stage profile, PSNR vs the reference, repeatability); the per-block check with the
 # reference's masks injected; a 240-frame `flashvsr upscale` end to end with the GPU memory peak;
-# and the engines named in EXTRA_BENCH (e.g. "realesrgan") through `flashvsr bench`.
-# Usage: packaging/gpu/check_all.sh OUTDIR [FRAMES] [CLIP_FRAMES]
+# and, with REALESRGAN_MODELS=DIR (the animevideov3 .param/.bin files), Real-ESRGAN through
+# `flashvsr bench` at 480p x4 and 1080p x2.
+# Usage: [REALESRGAN_MODELS=DIR] packaging/gpu/check_all.sh OUTDIR [FRAMES] [CLIP_FRAMES]
 set -uo pipefail
 out=${1:?OUTDIR}; frames=${2:-61}; clipFrames=${3:-240}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd); cd "$root"
@@ -49,9 +50,13 @@ grep '^{' "$out/upscale.log" | tail -2 | cut -c1-300
 grep -E "Maximum resident|Elapsed" "$out/upscale.log"
 echo "GPU memory peak (MiB, nvidia-smi, whole process): $peak"
 $fvs probe /tmp/up.mkv | python3 -c "import json,sys; v=json.load(sys.stdin)['video']; print({k: v.get(k) for k in ('width','height','frame_count','codec')})"
-for engine in ${EXTRA_BENCH:-}; do
-  step "bench $engine"
-  timeout 120 $fvs bench --engine "$engine" --device cuda 2>&1 | tail -12
-done
+if [[ -n ${REALESRGAN_MODELS:-} ]]; then
+  # Real-ESRGAN animevideov3 on CUDA (fp16, channels-last), file to file with ffv1.
+  for args in "--input-size 854x480 --scale 4 --frames 120" "--input-size 1920x1080 --scale 2 --frames 60"; do
+    step "bench realesrgan $args"
+    FVS_REALESRGAN_MODELS=$REALESRGAN_MODELS timeout 150 $fvs bench --engine realesrgan --device cuda \
+      --codec ffv1 --preset "" $args --json 2>&1 | tail -20
+  done
+fi
 step done
 (cd "$out" && tar czf logs.tgz ./*.log && rm -f ./*.log)
