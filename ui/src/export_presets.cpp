@@ -76,7 +76,8 @@ QVariantList presetsForQml() {
 }
 
 QString expandOutputPath(const QString& sourcePath, const QString& folder, const QString& pattern,
-                         const QVariantMap& tokens, const QString& extension, bool imageSequence) {
+                         const QVariantMap& tokens, const QString& extension, bool imageSequence,
+                         const QSet<QString>& taken) {
     const QFileInfo source(sourcePath);
     QString name = pattern.isEmpty() ? QStringLiteral("{name}_{engine}_{scale}") : pattern;
     name.replace(QStringLiteral("{name}"), source.completeBaseName());
@@ -100,6 +101,8 @@ QString expandOutputPath(const QString& sourcePath, const QString& folder, const
         if (info.exists() || QFileInfo::exists(probe + QStringLiteral(".part")))
             continue;
         if (QFileInfo(candidate).absoluteFilePath() == sourceCanonical)
+            continue;
+        if (taken.contains(QFileInfo(candidate).absoluteFilePath()))
             continue;
         return candidate;
     }
