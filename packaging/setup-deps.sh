@@ -14,6 +14,9 @@ apt_packages=(
   qml6-module-qtquick-window qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript
   qml6-module-qtquick-templates qml6-module-qtqml-models qml6-module-qttest
   qml6-module-qtquick-shapes qml6-module-qt-labs-platform qml6-module-qt-labs-settings
+  # Qt Quick's non-native file dialogs import Qt.labs.folderlistmodel (without it Qt 6.4 segfaults
+  # on open(); FileChooser then falls back to the portal or Qt Widgets' dialog).
+  qml6-module-qt-labs-folderlistmodel
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg xvfb xauth imagemagick nlohmann-json3-dev libcli11-dev
   # The Chinese UI needs a CJK font (WenQuanYi Micro Hei: 1.6 MB, fonts-noto-cjk is 56 MB);

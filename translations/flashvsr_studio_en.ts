@@ -71,6 +71,10 @@
             <source>Retry</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Upscaled preview paused while an export runs</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ExportDialog</name>
@@ -196,6 +200,10 @@
         </message>
         <message>
             <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot run: %1</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -413,6 +421,22 @@
         </message>
         <message>
             <source>Drop videos or folders to open them</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>An export is running</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Keep exporting</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quit now? The export stops and resumes from its last completed segment the next time FlashVSR Studio starts.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -709,6 +733,22 @@
             <source>Could not add the job: %1</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>%1 needs an NVIDIA GPU with its driver; none was found.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The encoder %1 is not available in this FFmpeg.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The output size is not possible: %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>FlashVSR has no usable weights: %1</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>fvs::ui::ExportRunner</name>
@@ -805,6 +845,25 @@
         </message>
         <message>
             <source>This build cannot show GPU frames (no CUDA-OpenGL interop)</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>fvs::ui::FileChooser</name>
+        <message>
+            <source>The file dialog cannot be shown: %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The file dialog cannot be shown: unexpected dialog type</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The file dialog cannot be shown.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The file dialog cannot be shown: Qt Quick&apos;s dialog is missing modules (%1) and this process has no widgets application for the fallback. Drop the files onto the window instead.</source>
             <translation type="unfinished" />
         </message>
     </context>

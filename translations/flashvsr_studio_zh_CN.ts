@@ -71,6 +71,10 @@
             <source>Retry</source>
             <translation>重试</translation>
         </message>
+        <message>
+            <source>Upscaled preview paused while an export runs</source>
+            <translation>导出进行中，放大预览已暂停</translation>
+        </message>
     </context>
     <context>
         <name>ExportDialog</name>
@@ -197,6 +201,10 @@
         <message>
             <source>Cancel</source>
             <translation>取消</translation>
+        </message>
+        <message>
+            <source>Cannot run: %1</source>
+            <translation>无法运行：%1</translation>
         </message>
     </context>
     <context>
@@ -414,6 +422,22 @@
         <message>
             <source>Drop videos or folders to open them</source>
             <translation>拖放视频或文件夹以打开</translation>
+        </message>
+        <message>
+            <source>An export is running</source>
+            <translation>正在导出</translation>
+        </message>
+        <message>
+            <source>Keep exporting</source>
+            <translation>继续导出</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>退出</translation>
+        </message>
+        <message>
+            <source>Quit now? The export stops and resumes from its last completed segment the next time FlashVSR Studio starts.</source>
+            <translation>现在退出吗？导出将停止，下次启动 FlashVSR Studio 时从最后完成的片段继续。</translation>
         </message>
     </context>
     <context>
@@ -709,6 +733,22 @@
             <source>Could not add the job: %1</source>
             <translation>无法添加任务：%1</translation>
         </message>
+        <message>
+            <source>%1 needs an NVIDIA GPU with its driver; none was found.</source>
+            <translation>%1 需要 NVIDIA GPU 及其驱动，但未找到。</translation>
+        </message>
+        <message>
+            <source>The encoder %1 is not available in this FFmpeg.</source>
+            <translation>此 FFmpeg 中没有编码器 %1。</translation>
+        </message>
+        <message>
+            <source>The output size is not possible: %1</source>
+            <translation>无法输出该尺寸：%1</translation>
+        </message>
+        <message>
+            <source>FlashVSR has no usable weights: %1</source>
+            <translation>FlashVSR 没有可用的权重：%1</translation>
+        </message>
     </context>
     <context>
         <name>fvs::ui::ExportRunner</name>
@@ -805,6 +845,25 @@
         <message>
             <source>This build cannot show GPU frames (no CUDA-OpenGL interop)</source>
             <translation>此版本无法显示 GPU 帧（没有 CUDA-OpenGL 互操作）</translation>
+        </message>
+    </context>
+    <context>
+        <name>fvs::ui::FileChooser</name>
+        <message>
+            <source>The file dialog cannot be shown: %1</source>
+            <translation>无法显示文件对话框：%1</translation>
+        </message>
+        <message>
+            <source>The file dialog cannot be shown: unexpected dialog type</source>
+            <translation>无法显示文件对话框：对话框类型不符</translation>
+        </message>
+        <message>
+            <source>The file dialog cannot be shown.</source>
+            <translation>无法显示文件对话框。</translation>
+        </message>
+        <message>
+            <source>The file dialog cannot be shown: Qt Quick&apos;s dialog is missing modules (%1) and this process has no widgets application for the fallback. Drop the files onto the window instead.</source>
+            <translation>无法显示文件对话框：Qt Quick 对话框缺少模块（%1），且此进程没有可替代的 Widgets 应用程序。请改为将文件拖放到窗口中。</translation>
         </message>
     </context>
 </TS>

@@ -7,6 +7,7 @@
 // the first file side by side and saves the window once the upscaled frame is on screen;
 // --export OUT FILE (studio_export.h) exports FILE through the app's export queue and runner.
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -28,9 +29,11 @@
 #include "app_settings.h"
 #include "export_queue_model.h"
 #include "export_runner.h"
+#include "file_chooser.h"
 #include "fvs/core/job_queue.h"
 #include "fvs/core/xdg_paths.h"
 #include "preview_controller.h"
+#include "qml_module_check.h"
 #include "source_list_model.h"
 #include "studio_export.h"
 #include "studio_grab.h"
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
     // The scene graph on OpenGL: CUDA-GL interop (CUDA builds) needs GL textures, and CPU builds
     // render the same way (Qt's default on Linux).
     QQuickWindow::setGraphicsApi(QSGRendererInterface::OpenGL);
-    QGuiApplication app(argc, argv);
+    // A widgets application: FileChooser's fallback dialog is a QFileDialog.
+    QApplication app(argc, argv);
     setIdentity();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("FlashVSR Studio"));
     QGuiApplication::setDesktopFileName(QStringLiteral("flashvsr-studio"));
@@ -265,6 +269,18 @@ int main(int argc, char** argv) {
     fvs::ui::ExportQueueModel exportQueue(std::move(queue.value()));
     QObject::connect(&settings, &fvs::ui::AppSettings::languageChanged, &exportQueue,
                      &fvs::ui::ExportQueueModel::presetsChanged);
+    // The export dialog refuses FlashVSR jobs whose models folder is not usable.
+    exportQueue.setModelCheck([&services](const QString& folder) {
+        const fvs::ui::ModelStatus status = services.checkModels(folder);
+        if (status.usable)
+            return QStringList();
+        return status.problems.isEmpty() ? QStringList{QStringLiteral("no usable model files")}
+                                         : status.problems;
+    });
+    // The preview upscales nothing while an export runs: they would share the device.
+    preview.setExportRunning(exportQueue.exporting());
+    QObject::connect(&exportQueue, &fvs::ui::ExportQueueModel::countChanged, &preview,
+                     [&] { preview.setExportRunning(exportQueue.exporting()); });
     // A grab only looks: it does not start the export queue; an export starts its own runner.
     std::unique_ptr<fvs::ui::ExportRunner> runner;
     if (!grab && !exportRequest)
@@ -280,6 +296,22 @@ int main(int argc, char** argv) {
          {QStringLiteral("sources"), QVariant::fromValue(&sources)},
          {QStringLiteral("settings"), QVariant::fromValue(&settings)},
          {QStringLiteral("exportQueue"), QVariant::fromValue(&exportQueue)}});
+    // Every QML module the window imports must load: a missing one is named with its package
+    // instead of a window that fails (or crashes) later. The file dialogs' own modules are
+    // optional: FileChooser falls back to the portal or Qt Widgets without them.
+    if (const QStringList missing =
+            fvs::ui::missingQmlModules(engine, fvs::ui::requiredQmlModules());
+        !missing.isEmpty()) {
+        std::fprintf(stderr, "flashvsr-studio: QML modules the window needs do not load:\n  %s\n",
+                     missing.join(QLatin1String("\n  ")).toLocal8Bit().constData());
+        return 1;
+    }
+    if (const QStringList missing = fvs::ui::FileChooser::missingQuickDialogModules(&engine);
+        !missing.isEmpty())
+        std::fprintf(stderr,
+                     "flashvsr-studio: Qt Quick's file dialog is not usable, using the desktop's "
+                     "or Qt Widgets' instead:\n  %s\n",
+                     missing.join(QLatin1String("\n  ")).toLocal8Bit().constData());
     engine.load(QUrl(QStringLiteral("qrc:/FlashVsr/Ui/qml/Main.qml")));
     if (engine.rootObjects().isEmpty()) {
         std::fprintf(stderr, "flashvsr-studio: the user interface failed to load\n");

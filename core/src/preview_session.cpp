@@ -56,7 +56,11 @@ struct PreviewSession::Impl {
     PreviewListener listener;
     PreviewOptions options;
 
-    Mailbox<int64_t> requests;
+    struct FrameRequest {
+        int64_t index = 0;
+        PreviewUpscale upscale = PreviewUpscale::Ahead;
+    };
+    Mailbox<FrameRequest> requests;
     Mailbox<PreviewFramePair> published;
 
     // Owned by the engine thread.
@@ -215,11 +219,11 @@ struct PreviewSession::Impl {
         return -1;
     }
 
-    // Upscales [target, target + framesAhead], publishing the target as soon as it is known.
-    Status serveUpscaled(int64_t target, const std::function<bool()>& cancelled) {
+    // Upscales [target, target + ahead], publishing the target as soon as it is known.
+    Status serveUpscaled(int64_t target, int ahead, const std::function<bool()>& cancelled) {
         if (auto hit = cached(target))
             publish(*hit);
-        const int64_t end = std::min(lastIndex(), target + options.framesAhead);
+        const int64_t end = std::min(lastIndex(), target + ahead);
         const int64_t first = firstUncached(target, end);
         if (first < 0)
             return {};
@@ -327,14 +331,22 @@ struct PreviewSession::Impl {
             auto request = requests.wait(stop);
             if (!request)
                 break;
-            const int64_t target = std::clamp<int64_t>(*request, 0, lastIndex());
+            const int64_t target = std::clamp<int64_t>(request->index, 0, lastIndex());
+            const PreviewUpscale upscale = request->upscale;
             const auto generation = requests.generation();
             auto cancelled = [&] {
                 return stop.stop_requested() || requests.generation() != generation;
             };
             if (engine)
                 rearmIfStopped();
-            Status st = engine ? serveUpscaled(target, cancelled) : serveOriginal(target);
+            Status st;
+            if (engine && upscale != PreviewUpscale::None) {
+                st = serveUpscaled(
+                    target, upscale == PreviewUpscale::Ahead ? options.framesAhead : 0, cancelled);
+            } else {
+                st = serveOriginal(target);
+                engineFinished = true;  // the source moved under the engine's stream: restart it
+            }
             if (engine)
                 rearmIfStopped();
             if (isCancelled(st)) {
@@ -384,9 +396,12 @@ const StreamInfo& PreviewSession::info() const {
     return m_impl->info;
 }
 
-void PreviewSession::requestFrame(int64_t index) {
-    m_impl->requests.put(index);
-    m_impl->stopWorkThatCannotServe(std::clamp<int64_t>(index, 0, m_impl->lastIndex()));
+void PreviewSession::requestFrame(int64_t index, PreviewUpscale upscale) {
+    m_impl->requests.put(Impl::FrameRequest{index, upscale});
+    if (upscale == PreviewUpscale::None)
+        m_impl->stopAll();
+    else
+        m_impl->stopWorkThatCannotServe(std::clamp<int64_t>(index, 0, m_impl->lastIndex()));
 }
 
 bool PreviewSession::deviceFrames() const {

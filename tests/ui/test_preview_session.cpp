@@ -481,6 +481,68 @@ private Q_SLOTS:
         QVERIFY(hostPair && hostPair->upscaled.valid() && !hostPair->upscaledDevice);
     }
 
+    void upscalesOnlyWhatTheRequestAllows() {
+        // GIVEN a session whose engine records every frame pushed to it
+        auto gate = std::make_shared<Gate>();
+        Events events;
+        auto session = PreviewSession::open(m_clip.toStdString(), gated(gate), listen(events));
+        QVERIFY(session);
+        auto pushed = [&] {
+            std::lock_guard lock(gate->mutex);
+            return gate->pushed;
+        };
+        // A request for an original is served after the previous work ended (one engine
+        // thread, requests in order): it marks the point where nothing more is pushed.
+        auto settle = [&](int64_t frame) {
+            int before = 0;
+            {
+                std::lock_guard lock(events.mutex);
+                before = events.frames;
+            }
+            session.value()->requestFrame(frame, PreviewUpscale::None);
+            return events.waitFor([&] { return events.frames > before; });
+        };
+
+        // WHEN a paused player asks for frame 10 (FrameOnly)
+        session.value()->requestFrame(10, PreviewUpscale::FrameOnly);
+        QVERIFY(events.waitFor([&] { return contains(events.upscaled, 10); }));
+        QVERIFY(settle(10));
+        // THEN the engine saw frame 10 alone (Lanczos needs no warm-up frames): no look-ahead
+        QCOMPARE(pushed(), std::vector<int64_t>{10});
+        auto cachedPair = session.value()->frames().take();
+        QVERIFY(cachedPair && cachedPair->index == 10 && cachedPair->upscaled.valid());
+
+        // WHEN an export runs and the player shows frame 20 (None)
+        QVERIFY(settle(20));
+        // THEN frame 20 is shown as the original, and the engine did nothing
+        auto original = session.value()->frames().take();
+        QVERIFY(original && original->index == 20 && original->original.valid());
+        QVERIFY(!original->hasUpscaled());
+        QCOMPARE(pushed(), std::vector<int64_t>{10});
+        QVERIFY(!contains(events.upscaled, 20));
+
+        // WHEN playback asks for frame 30 (Ahead) THEN it and the frames after it are upscaled
+        session.value()->requestFrame(30, PreviewUpscale::Ahead);
+        QVERIFY(events.waitFor([&] { return contains(events.upscaled, 38); }));
+        QVERIFY(contains(pushed(), 30) && contains(pushed(), 38));
+    }
+
+    void noUpscalingStopsTheRunningWork() {
+        // GIVEN playback work blocked inside the engine at frame 3
+        auto gate = std::make_shared<Gate>();
+        gate->gateIndex = 3;
+        Events events;
+        auto session = PreviewSession::open(m_clip.toStdString(), gated(gate), listen(events));
+        QVERIFY(session);
+        session.value()->requestFrame(0, PreviewUpscale::Ahead);
+        QVERIFY(gate->waitFor([&] { return gate->entered; }));
+        // WHEN an export starts (the same frame, no upscaling)
+        session.value()->requestFrame(0, PreviewUpscale::None);
+        // THEN the engine step is stopped, not waited for
+        QVERIFY(gate->waitFor([&] { return !gate->releasedBy.empty(); }));
+        QCOMPARE(gate->releasedBy, std::string("stop"));
+    }
+
     void thumbnailIsScaledDown() {
         auto thumb = decodeThumbnail(m_clip.toStdString(), 20, 24);
         QVERIFY(thumb);

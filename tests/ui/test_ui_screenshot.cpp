@@ -107,10 +107,14 @@ private Q_SLOTS:
             m_window, "openUrls", Q_RETURN_ARG(QVariant, ignored),
             Q_ARG(QVariant, QVariant::fromValue(QList<QUrl>{QUrl::fromLocalFile(m_clip)})));
         QVERIFY(opened.wait(20000));
-        m_preview->seek(24);
+        // The green band over frames 24..32: a paused player upscales only the frame it shows,
+        // so each is shown once, ending at 24.
+        for (int frame = 32; frame >= 24; --frame) {
+            m_preview->seek(frame);
+            QTRY_VERIFY_WITH_TIMEOUT(m_preview->isUpscaled(frame), 20000);
+        }
         QTRY_VERIFY_WITH_TIMEOUT(m_preview->shownIndex() == 24 && m_preview->upscaledReady(),
                                  20000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_preview->isUpscaled(32), 20000);  // the look-ahead is done
         waitForThumbnails();
         m_preview->setCompareMode(PreviewController::CompareMode::Split);
         m_preview->setSplitRatio(0.5);

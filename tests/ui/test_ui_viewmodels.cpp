@@ -1,6 +1,7 @@
 // View-models with QAbstractItemModelTester and QSignalSpy over the real core (decoder, Lanczos
 // engine, JobQueue file) and the app's real StudioServices.
 #include <QAbstractItemModelTester>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -9,7 +10,9 @@
 #include "app_settings.h"
 #include "export_presets.h"
 #include "export_queue_model.h"
+#include "export_runner.h"
 #include "fvs/core/job_queue.h"
+#include "fvs/core/media_sink.h"
 #include "preview_controller.h"
 #include "source_list_model.h"
 #include "studio_services_impl.h"
@@ -428,6 +431,172 @@ private Q_SLOTS:
         const QString chinese = model.data(first, ExportQueueModel::StateTextRole).toString();
         QVERIFY2(chinese != QStringLiteral("Queued"), qPrintable(chinese));
         settings.setLanguage(QStringLiteral("en"));
+    }
+
+    void queuedJobsNeverShareAnOutput() {
+        // GIVEN a queue (nothing written to disk yet)
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("q2"))));
+        auto queue = fvs::core::JobQueue::open(
+            m_dir.filePath(QStringLiteral("q2/queue.json")).toStdString());
+        QVERIFY(queue);
+        ExportQueueModel model(std::move(queue.value()));
+        const QVariantMap spec{{QStringLiteral("input"), m_clip},
+                               {QStringLiteral("folder"), m_dir.filePath(QStringLiteral("q2"))},
+                               {QStringLiteral("preset"), QStringLiteral("ffv1")},
+                               {QStringLiteral("engine"), QStringLiteral("lanczos")}};
+        // WHEN the same export is queued twice
+        QVERIFY(model.enqueue(spec) > 0);
+        QVERIFY(model.enqueue(spec) > 0);
+        // THEN the second job writes "(2)": the rule sees the first, queued job
+        const QString first = model.data(model.index(0), ExportQueueModel::OutputRole).toString();
+        const QString second = model.data(model.index(1), ExportQueueModel::OutputRole).toString();
+        QCOMPARE(QFileInfo(first).fileName(), QStringLiteral("clip_lanczos_x4.mkv"));
+        QCOMPARE(QFileInfo(second).fileName(), QStringLiteral("clip_lanczos_x4 (2).mkv"));
+        // and the dialog's preview of the next name says "(3)"
+        QCOMPARE(QFileInfo(model.previewOutputPath(spec)).fileName(),
+                 QStringLiteral("clip_lanczos_x4 (3).mkv"));
+    }
+
+    void exportsThatCannotRunAreRefused() {
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("q3"))));
+        auto queue = fvs::core::JobQueue::open(
+            m_dir.filePath(QStringLiteral("q3/queue.json")).toStdString());
+        QVERIFY(queue);
+        ExportQueueModel model(std::move(queue.value()));
+        StudioServicesImplHolder holder;
+        model.setModelCheck([&holder](const QString& folder) {
+            const ModelStatus status = holder.services.checkModels(folder);
+            return status.usable ? QStringList()
+                                 : status.problems + QStringList{QStringLiteral("x")};
+        });
+        const QVariantMap base{{QStringLiteral("input"), m_clip},
+                               {QStringLiteral("folder"), m_dir.filePath(QStringLiteral("q3"))},
+                               {QStringLiteral("preset"), QStringLiteral("ffv1")},
+                               {QStringLiteral("engine"), QStringLiteral("lanczos")}};
+        QCOMPARE(model.problems(base), QStringList());
+        auto refused = [&](QVariantMap spec, const QString& says) {
+            for (auto it = base.begin(); it != base.end(); ++it)
+                if (!spec.contains(it.key()))
+                    spec.insert(it.key(), it.value());
+            const QStringList why = model.problems(spec);
+            if (why.isEmpty() || !why.join(QLatin1Char(' ')).contains(says)) {
+                qWarning() << "problems:" << why;
+                return false;
+            }
+            // enqueue() refuses it with the same reason and queues nothing
+            return model.enqueue(spec) == 0 && model.errorText().contains(says) &&
+                   model.rowCount() == 0;
+        };
+        // NVENC on a machine without an NVIDIA encoder (this one has none)
+        const auto encoders = fvs::core::availableEncoders();
+        if (std::find(encoders.begin(), encoders.end(), "hevc_nvenc") == encoders.end())
+            QVERIFY(refused({{QStringLiteral("preset"), QStringLiteral("h265-nvenc")},
+                             {QStringLiteral("codec"), QStringLiteral("hevc_nvenc")}},
+                            QStringLiteral("NVIDIA")));
+        // Sizes over 16384 pixels: a target size, and a factor of a large source
+        QVERIFY(refused(
+            {{QStringLiteral("targetWidth"), 20000}, {QStringLiteral("targetHeight"), 2000}},
+            QStringLiteral("16384")));
+        QVERIFY(refused({{QStringLiteral("sourceWidth"), 5000},
+                         {QStringLiteral("sourceHeight"), 2000},
+                         {QStringLiteral("scale"), 4}},
+                        QStringLiteral("16384")));
+        // FlashVSR without weights
+        QVERIFY(refused({{QStringLiteral("engine"), QStringLiteral("flashvsr")},
+                         {QStringLiteral("modelsFolder"), m_dir.filePath(QStringLiteral("none"))}},
+                        QStringLiteral("FlashVSR")));
+        // and what can run still does
+        QVERIFY(model.enqueue(base) > 0);
+    }
+
+    void pausingInsideTheFirstSegmentKeepsTheFrames() {
+        // GIVEN the app's runner on a job of 150 frames in one 250-frame segment, slow enough to
+        // be paused in the middle (Lanczos x4 of a 160x120 clip into FFV1)
+        const QString clip =
+            test::makeClip(QDir(m_dir.path()), QStringLiteral("long.mp4"), 150, 160, 120);
+        QVERIFY(!clip.isEmpty());
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("q4"))));
+        const auto queuePath = m_dir.filePath(QStringLiteral("q4/queue.json")).toStdString();
+        auto queue = fvs::core::JobQueue::open(queuePath);
+        QVERIFY(queue);
+        ExportQueueModel model(std::move(queue.value()));
+        StudioServicesImplHolder holder;
+        ExportRunner runner(queuePath, &holder.services, &model);
+        QVERIFY(model.enqueue({{QStringLiteral("input"), clip},
+                               {QStringLiteral("folder"), m_dir.filePath(QStringLiteral("q4"))},
+                               {QStringLiteral("preset"), QStringLiteral("ffv1")},
+                               {QStringLiteral("engine"), QStringLiteral("lanczos")}}) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            model.data(model.index(0), ExportQueueModel::FramesDoneRole).toLongLong() >= 10, 60000);
+        // WHEN it is paused before its first segment is complete
+        QVERIFY(model.pause(0));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (model.reload(), model.data(model.index(0), ExportQueueModel::StateRole).toString() ==
+                                 QLatin1String("paused")),
+            60000);
+        // THEN, once the runner has stopped it (the state says paused at once), the frames
+        // encoded so far are kept as a completed segment
+        auto check = fvs::core::JobQueue::open(queuePath);
+        QVERIFY(check);
+        auto stopped = [&] {
+            (void)check.value().reload();
+            const fvs::core::Job& j = check.value().jobs().front();
+            return j.pid == 0 && !j.segments.empty();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(stopped(), 30000);
+        const fvs::core::Job job = check.value().jobs().front();
+        QCOMPARE(job.state, fvs::core::JobState::Paused);
+        QCOMPARE(job.segments.size(), size_t(1));
+        const int64_t kept = job.segments.front().frameCount;
+        QVERIFY2(kept > 0 && kept < 150, qPrintable(QString::number(kept)));
+        QCOMPARE(job.framesDone, kept);
+        // WHEN it is resumed THEN it finishes with every frame
+        QVERIFY(model.resume(0));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (model.reload(), model.data(model.index(0), ExportQueueModel::StateRole).toString() ==
+                                 QLatin1String("done")),
+            120000);
+        QProcess probe;
+        probe.start(
+            QStringLiteral("ffprobe"),
+            {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-count_frames"),
+             QStringLiteral("-select_streams"), QStringLiteral("v:0"),
+             QStringLiteral("-show_entries"), QStringLiteral("stream=nb_read_frames"),
+             QStringLiteral("-of"), QStringLiteral("csv=p=0"), QString::fromStdString(job.output)});
+        QVERIFY(probe.waitForFinished(60000));
+        QCOMPARE(QString::fromLatin1(probe.readAllStandardOutput()).trimmed(),
+                 QStringLiteral("150"));
+    }
+
+    void previewDoesNotUpscaleDuringAnExport() {
+        StudioServicesImplHolder holder;
+        PreviewController preview(&holder.services);
+        preview.setPreferredEngine(QStringLiteral("lanczos"));
+        QSignalSpy opened(&preview, &PreviewController::opened);
+        preview.open(QUrl::fromLocalFile(m_clip));
+        QVERIFY(opened.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(preview.upscaledReady() && preview.isUpscaled(0), 20000);
+        // GIVEN an export running
+        preview.setExportRunning(true);
+        // WHEN the user goes to frame 15
+        preview.seek(15);
+        // THEN the original is shown and nothing is upscaled
+        QTRY_VERIFY_WITH_TIMEOUT(preview.shownIndex() == 15, 20000);
+        QTest::qWait(300);
+        QVERIFY(!preview.upscaledReady());
+        QVERIFY(!preview.isUpscaled(15));
+        // and playback still moves (at the originals' pace)
+        preview.setPlaying(true);
+        QTRY_VERIFY_WITH_TIMEOUT(preview.frameIndex() >= 18, 20000);
+        preview.setPlaying(false);
+        QVERIFY(!preview.isUpscaled(16) && !preview.isUpscaled(17));
+        // WHEN the export ends THEN the shown frame is upscaled, and only that one (paused)
+        const qint64 at = preview.frameIndex();
+        preview.setExportRunning(false);
+        QTRY_VERIFY_WITH_TIMEOUT(preview.shownIndex() == at && preview.upscaledReady(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(preview.isUpscaled(at), 20000);
+        QTest::qWait(300);
+        QVERIFY(!preview.isUpscaled(at + 1));
     }
 
     void badFileIsExplained() {

@@ -247,7 +247,7 @@ Item {
         anchors.top: parent.top
         anchors.margins: 8
         visible: root.preview.hasSource && (root.mode !== PreviewController.Toggle || root.preview.showUpscaled)
-        text: root.preview.upscaledReady ? root.engineLabel : root.preview.modelLoading ? qsTr("Loading the model…") : root.preview.engineName.length === 0 ? qsTr("Not upscaled") : qsTr("%1 — upscaling…").arg(root.engineLabel)
+        text: root.preview.upscaledReady ? root.engineLabel : root.preview.modelLoading ? qsTr("Loading the model…") : root.preview.engineName.length === 0 ? qsTr("Not upscaled") : root.preview.exportRunning ? qsTr("Upscaled preview paused while an export runs") : qsTr("%1 — upscaling…").arg(root.engineLabel)
         color: "white"
         padding: 4
 
@@ -332,6 +332,7 @@ Item {
 
         Button {
             anchors.horizontalCenter: parent.horizontalCenter
+            objectName: "openVideoButton"
             visible: !root.preview.loading
             text: qsTr("Open a video…")
             onClicked: root.openRequested()

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import FlashVsr.Ui
 
@@ -15,14 +14,20 @@ Dialog {
     required property PreviewController preview
     required property ExportQueueModel queue
     required property AppSettings settings
+    property string chooserMessage: "" // why a file dialog could not be shown
     readonly property var presets: queue.presets
     readonly property var currentPreset: presets[presetBox.currentIndex] || {}
+    // What would make the job fail at once (no encoder, too large, no weights): shown, and the
+    // job is not queued.
+    readonly property var problems: visible && preview.hasSource ? queue.problems(spec()) : []
 
     signal queued(var jobId)
 
     function spec() {
         const s = {
             "input": preview.sourcePath,
+            "sourceWidth": preview.sourceInfo.width || 0, // qmllint disable type
+            "sourceHeight": preview.sourceInfo.height || 0, // qmllint disable type
             "folder": folderField.text,
             "pattern": patternField.text,
             "preset": currentPreset.id,
@@ -85,11 +90,14 @@ Dialog {
         useRange.checked = preview.inFrame >= 0 || preview.outFrame >= 0;
     }
 
-    FolderDialog {
+    FileChooser {
         id: folderDialog
 
+        objectName: "outputFolderDialog"
         title: qsTr("Output folder")
-        onAccepted: folderField.text = decodeURIComponent(selectedFolder.toString().replace("file://", "")) // qmllint disable type
+        mode: FileChooser.Folder
+        onAccepted: urls => folderField.text = decodeURIComponent(urls[0].toString().replace("file://", "")) // qmllint disable type
+        onFailed: message => root.chooserMessage = message
     }
 
     GridLayout {
@@ -331,9 +339,19 @@ Dialog {
             }
 
             Button {
+                objectName: "outputFolderChooseButton"
                 text: qsTr("Choose…")
                 onClicked: folderDialog.open()
             }
+        }
+
+        Label {
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            visible: root.chooserMessage.length > 0
+            text: root.chooserMessage
+            color: "#e05050"
+            wrapMode: Text.Wrap
         }
 
         Label {
@@ -370,10 +388,21 @@ Dialog {
             wrapMode: Text.Wrap
         }
 
+        Label {
+            objectName: "problemsLabel"
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            visible: root.problems.length > 0 // qmllint disable type
+            text: qsTr("Cannot run: %1").arg(root.problems.join("\n")) // qmllint disable type
+            color: "#e05050"
+            wrapMode: Text.Wrap
+        }
+
         Button {
             objectName: "queueButton"
             Layout.columnSpan: 2
             Layout.alignment: Qt.AlignRight
+            enabled: root.problems.length === 0 // qmllint disable type
             text: qsTr("Add to queue")
             highlighted: true
             onClicked: {

@@ -1,7 +1,6 @@
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import QtQuick.Window
 import FlashVsr.Ui
@@ -19,6 +18,8 @@ ApplicationWindow {
     required property SourceListModel sources
     required property AppSettings settings
     required property ExportQueueModel exportQueue
+    property string pendingOpen: "" // the path openPath() asked the preview to open
+    property bool quitConfirmed: false // the user chose to quit during an export
 
     // Theme: "dark"/"light" as chosen; "system" follows the platform palette's lightness.
     readonly property bool darkTheme: settings.theme === "dark" || (settings.theme === "system" && systemPalette.window.hslLightness < 0.5)
@@ -64,8 +65,9 @@ ApplicationWindow {
         return result;
     }
 
+    // The file joins Recent once it opened; one that cannot be opened leaves Clips and Recent.
     function openPath(path) {
-        settings.addRecentFile(path);
+        pendingOpen = path;
         preview.open("file://" + path);
     }
 
@@ -97,13 +99,32 @@ ApplicationWindow {
     palette.light: colors.light
     palette.placeholderText: colors.placeholderText
 
+    // Closing during an export asks first: the job would stop (and resume at the next start).
+    onClosing: close => {
+        if (exportQueue.exporting && !quitConfirmed) {
+            close.accepted = false;
+            quitDialog.open();
+        }
+    }
+
     SystemPalette {
         id: systemPalette
     }
 
     Connections {
+        function onOpened(path) {
+            if (path === window.pendingOpen)
+                window.settings.addRecentFile(path);
+            window.pendingOpen = "";
+        }
+
         function onOpenFailed(path, message) {
             toast.show(qsTr("Cannot open %1: %2").arg(path.split("/").pop()).arg(message), true);
+            const row = window.sources.indexOf(path);
+            if (row >= 0)
+                window.sources.remove(row);
+            window.settings.removeRecentFile(path);
+            window.pendingOpen = "";
         }
 
         target: window.preview
@@ -121,13 +142,16 @@ ApplicationWindow {
         target: window.exportQueue
     }
 
-    FileDialog {
+    // Qt Quick's dialog where its modules load, else the portal's or Qt Widgets' (FileChooser).
+    FileChooser {
         id: openDialog
 
+        objectName: "openDialog"
         title: qsTr("Open videos")
-        fileMode: FileDialog.OpenFiles
+        mode: FileChooser.OpenFiles
         nameFilters: [qsTr("Videos (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.mxf *.ts *.m2ts *.mpg *.y4m)"), qsTr("All files (*)")]
-        onAccepted: window.openUrls(selectedFiles)
+        onAccepted: urls => window.openUrls(urls)
+        onFailed: message => toast.show(message, true)
     }
 
     header: ToolBar {
@@ -136,6 +160,7 @@ ApplicationWindow {
             spacing: 4
 
             ToolButton {
+                objectName: "openButton"
                 text: qsTr("Open…")
                 onClicked: openDialog.open()
             }
@@ -465,6 +490,39 @@ ApplicationWindow {
         objectName: "settingsPage"
         anchors.centerIn: parent
         settings: window.settings
+    }
+
+    Dialog {
+        id: quitDialog
+
+        objectName: "quitDialog"
+        anchors.centerIn: parent
+        width: 460
+        modal: true
+        title: qsTr("An export is running")
+        footer: DialogButtonBox {
+            Button {
+                objectName: "quitKeepButton"
+                text: qsTr("Keep exporting")
+                onClicked: quitDialog.reject()
+            }
+
+            Button {
+                objectName: "quitAnywayButton"
+                text: qsTr("Quit")
+                onClicked: {
+                    window.quitConfirmed = true;
+                    quitDialog.accept();
+                    window.close();
+                }
+            }
+        }
+
+        Label {
+            width: parent.width
+            wrapMode: Text.Wrap
+            text: qsTr("Quit now? The export stops and resumes from its last completed segment the next time FlashVSR Studio starts.")
+        }
     }
 
     Toast {

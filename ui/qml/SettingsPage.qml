@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import FlashVsr.Ui
 
@@ -13,6 +12,7 @@ Dialog {
     id: root
 
     required property AppSettings settings
+    property string chooserMessage: "" // why a file dialog could not be shown
 
     title: qsTr("Settings")
     modal: true
@@ -26,11 +26,14 @@ Dialog {
         }
     }
 
-    FolderDialog {
+    FileChooser {
         id: modelsDialog
 
+        objectName: "modelsFolderDialog"
         title: qsTr("FlashVSR models folder")
-        onAccepted: root.settings.modelsFolder = decodeURIComponent(selectedFolder.toString().replace("file://", "")) // qmllint disable type
+        mode: FileChooser.Folder
+        onAccepted: urls => root.settings.modelsFolder = decodeURIComponent(urls[0].toString().replace("file://", "")) // qmllint disable type
+        onFailed: message => root.chooserMessage = message
     }
 
     GridLayout {
@@ -57,6 +60,7 @@ Dialog {
             }
 
             Button {
+                objectName: "modelsChooseButton"
                 text: qsTr("Choose…")
                 onClicked: modelsDialog.open()
             }
@@ -65,6 +69,16 @@ Dialog {
                 text: qsTr("Check")
                 onClicked: root.settings.refreshModelStatus()
             }
+        }
+
+        Label {
+            objectName: "chooserMessage"
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            visible: root.chooserMessage.length > 0
+            text: root.chooserMessage
+            color: "#e05050"
+            wrapMode: Text.Wrap
         }
 
         Label {

@@ -181,6 +181,14 @@ void AppSettings::addRecentFile(const QString& path) {
     Q_EMIT recentFilesChanged();
 }
 
+void AppSettings::removeRecentFile(const QString& path) {
+    QStringList list = recentFiles();
+    if (list.removeAll(QFileInfo(path).absoluteFilePath()) == 0)
+        return;
+    m_settings->setValue(kRecent, list);
+    Q_EMIT recentFilesChanged();
+}
+
 void AppSettings::clearRecentFiles() {
     if (recentFiles().isEmpty())
         return;

@@ -66,6 +66,7 @@ public:
 
     Q_INVOKABLE void refreshModelStatus();
     Q_INVOKABLE void addRecentFile(const QString& path);
+    Q_INVOKABLE void removeRecentFile(const QString& path);  // e.g. it no longer opens
     Q_INVOKABLE void clearRecentFiles();
     Q_INVOKABLE QString languageName(const QString& code) const;
     // Installs the translator for the stored language (called once at start-up) and retranslates

@@ -76,7 +76,8 @@ QVariantList presetsForQml() {
 }
 
 QString expandOutputPath(const QString& sourcePath, const QString& folder, const QString& pattern,
-                         const QVariantMap& tokens, const QString& extension, bool imageSequence) {
+                         const QVariantMap& tokens, const QString& extension, bool imageSequence,
+                         const QSet<QString>& taken) {
     // The one naming rule of the CLI, the dialog and --export (fvs/core/job_spec.h).
     core::OutputNaming naming;
     naming.folder = folder.toStdString();
@@ -85,6 +86,8 @@ QString expandOutputPath(const QString& sourcePath, const QString& folder, const
                            ? std::string("png")
                            : extension.toStdString();
     naming.collision = core::OutputCollision::AddCounter;
+    for (const QString& path : taken)  // queued jobs' outputs: never the same name twice
+        naming.taken.emplace_back(path.toStdString());
     const core::OutputTokens values{
         tokens.value(QStringLiteral("engine")).toString().toStdString(),
         tokens.value(QStringLiteral("scale")).toString().toStdString(),

@@ -10,6 +10,9 @@
 #include <cmath>
 
 #include "export_presets.h"
+#include "fvs/core/frame_processor.h"
+#include "fvs/core/media_sink.h"
+#include "fvs/core/media_source.h"
 #include "fvs/core/job_spec.h"
 #include "fvs/core/option_table.h"
 
@@ -172,6 +175,11 @@ int ExportQueueModel::activeCount() const {
                                           [](const core::Job& j) { return !isFinal(j.state); }));
 }
 
+bool ExportQueueModel::exporting() const {
+    return std::any_of(m_jobs.begin(), m_jobs.end(),
+                       [](const core::Job& j) { return j.state == JobState::Running; });
+}
+
 QVariantList ExportQueueModel::presets() const {
     return presetsForQml();
 }
@@ -268,10 +276,59 @@ QString ExportQueueModel::previewOutputPath(const QVariantMap& spec) const {
         {QStringLiteral("engine"), spec.value(QStringLiteral("engine"), QStringLiteral("lanczos"))},
         {QStringLiteral("scale"), scaleTokenText(scale)},
         {QStringLiteral("preset"), preset ? preset->id : QStringLiteral("custom")}};
-    return expandOutputPath(
-        input, spec.value(QStringLiteral("folder")).toString(),
-        spec.value(QStringLiteral("pattern")).toString(), tokens, extension,
-        extension == QLatin1String("png") || extension == QLatin1String("tiff"));
+    // The " (2)" rule also sees the outputs of queued jobs, which do not exist on disk yet.
+    QSet<QString> taken;
+    for (const core::Job& job : m_jobs)
+        taken.insert(QFileInfo(QString::fromStdString(job.output)).absoluteFilePath());
+    return expandOutputPath(input, spec.value(QStringLiteral("folder")).toString(),
+                            spec.value(QStringLiteral("pattern")).toString(), tokens, extension,
+                            extension == QLatin1String("png") || extension == QLatin1String("tiff"),
+                            taken);
+}
+
+void ExportQueueModel::setModelCheck(std::function<QStringList(const QString&)> check) {
+    m_modelCheck = std::move(check);
+}
+
+QStringList ExportQueueModel::problems(const QVariantMap& spec) const {
+    QStringList found;
+    QString codec = spec.value(QStringLiteral("codec")).toString();
+    if (codec.isEmpty())
+        if (const ExportPreset* preset =
+                findPreset(spec.value(QStringLiteral("preset")).toString()))
+            codec = QString::fromStdString(preset->encode.codec);
+    if (!codec.isEmpty()) {
+        const auto encoders = core::availableEncoders();
+        if (std::find(encoders.begin(), encoders.end(), codec.toStdString()) == encoders.end())
+            found << (codec.endsWith(QLatin1String("_nvenc"))
+                          ? tr("%1 needs an NVIDIA GPU with its driver; none was found.").arg(codec)
+                          : tr("The encoder %1 is not available in this FFmpeg.").arg(codec));
+    }
+    core::StreamInfo source;
+    source.width = spec.value(QStringLiteral("sourceWidth"), 0).toInt();
+    source.height = spec.value(QStringLiteral("sourceHeight"), 0).toInt();
+    const QString input = spec.value(QStringLiteral("input")).toString();
+    if ((source.width <= 0 || source.height <= 0) && QFileInfo(input).isFile())
+        if (auto opened = core::MediaSource::open(input.toStdString()))
+            source = opened.value()->info();
+    if (source.width > 0 && source.height > 0) {
+        core::ScaleRequest scale;
+        scale.factor = spec.value(QStringLiteral("scale"), 4.0).toDouble();
+        scale.targetWidth = spec.value(QStringLiteral("targetWidth"), 0).toInt();
+        scale.targetHeight = spec.value(QStringLiteral("targetHeight"), 0).toInt();
+        if (auto geometry = core::resolveOutputGeometry(source, scale); !geometry)
+            found << tr("The output size is not possible: %1")
+                         .arg(QString::fromStdString(geometry.error().message));
+    }
+    if (spec.value(QStringLiteral("engine")).toString() == QLatin1String("flashvsr") &&
+        m_modelCheck) {
+        const QStringList modelProblems =
+            m_modelCheck(spec.value(QStringLiteral("modelsFolder")).toString());
+        if (!modelProblems.isEmpty())
+            found << tr("FlashVSR has no usable weights: %1")
+                         .arg(modelProblems.join(QLatin1String("; ")));
+    }
+    return found;
 }
 
 quint64 ExportQueueModel::enqueue(const QVariantMap& spec) {
@@ -334,6 +391,12 @@ quint64 ExportQueueModel::enqueue(const QVariantMap& spec) {
         setError(tr("The out point is before the in point."));
         return 0;
     }
+    if (const QStringList why = problems(spec); !why.isEmpty()) {
+        setError(why.constFirst());
+        return 0;
+    }
+    if (auto st = m_queue.reload(); st)  // jobs another process added count for " (2)"
+        syncFrom(m_queue.jobs());
     const QString output = previewOutputPath(spec);
     job.output = output.toStdString();
     core::JobSpec checked{job.input, job.output, job.engine, job.encode, job.trim, job.crop};

@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QTimer>
 #include <QVariantMap>
+#include <functional>
 #include <optional>
 
 #include "fvs/core/job_queue.h"
@@ -24,6 +25,8 @@ class ExportQueueModel : public QAbstractListModel {
     QML_UNCREATABLE("created by the application")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
     Q_PROPERTY(int activeCount READ activeCount NOTIFY countChanged)
+    // A job is being exported (state running in the queue file).
+    Q_PROPERTY(bool exporting READ exporting NOTIFY countChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     Q_PROPERTY(QVariantList presets READ presets NOTIFY presetsChanged)
 
@@ -57,6 +60,7 @@ public:
     Qt::ItemFlags flags(const QModelIndex& index) const override;
 
     int activeCount() const;
+    bool exporting() const;
     QString errorText() const { return m_errorText; }
     QVariantList presets() const;
 
@@ -64,6 +68,13 @@ public:
     // engine, scale (factor) or targetWidth/targetHeight, inFrame, outFrame (inclusive; -1 none),
     // modelVersion, decoder, sparseRatio, modelsFolder. Returns the new job id (0 on error).
     Q_INVOKABLE quint64 enqueue(const QVariantMap& spec);
+    // Why this spec cannot run here, one translated line each (empty: it can): an encoder this
+    // machine lacks (NVENC without an NVIDIA driver), an output over 16384 pixels per side (spec
+    // keys sourceWidth/sourceHeight, else the input is probed), FlashVSR without usable weights
+    // (through setModelCheck). enqueue() refuses such a spec with the first line.
+    Q_INVOKABLE QStringList problems(const QVariantMap& spec) const;
+    // The models check for FlashVSR jobs: the problems of a models folder (empty: usable).
+    void setModelCheck(std::function<QStringList(const QString& modelsFolder)> check);
     // The output path enqueue() would use for this spec (shown in the dialog before queueing).
     Q_INVOKABLE QString previewOutputPath(const QVariantMap& spec) const;
     Q_INVOKABLE bool move(int from, int to);
@@ -117,6 +128,7 @@ private:
     QFileSystemWatcher m_watcher;
     QTimer m_refresh;  // progress refresh while a job runs (the runner writes the file)
     QString m_errorText;
+    std::function<QStringList(const QString&)> m_modelCheck;
 };
 
 }  // namespace fvs::ui

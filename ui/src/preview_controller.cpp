@@ -320,7 +320,7 @@ void PreviewController::startSession(std::shared_ptr<core::PreviewSession> sessi
     Q_EMIT zoomChanged();
     Q_EMIT panChanged();
     Q_EMIT engineChanged();
-    m_session->requestFrame(m_frameIndex);
+    request(m_frameIndex);
     Q_EMIT opened(path);
 }
 
@@ -362,7 +362,23 @@ void PreviewController::seek(qint64 frame) {
         return;
     m_frameIndex = frame;
     Q_EMIT frameIndexChanged();
-    m_session->requestFrame(frame);  // cancels the work for the previous position
+    request(frame);  // cancels the work for the previous position
+}
+
+void PreviewController::request(qint64 frame) {
+    if (!m_session)
+        return;
+    m_session->requestFrame(frame, m_exportRunning ? core::PreviewUpscale::None
+                                   : m_playing     ? core::PreviewUpscale::Ahead
+                                                   : core::PreviewUpscale::FrameOnly);
+}
+
+void PreviewController::setExportRunning(bool running) {
+    if (running == m_exportRunning)
+        return;
+    m_exportRunning = running;
+    Q_EMIT exportRunningChanged();
+    request(m_frameIndex);  // stops the engine work now, or upscales the shown frame again
 }
 
 void PreviewController::step(int frames) {
@@ -390,7 +406,8 @@ void PreviewController::onTick() {
     if (!m_session)
         return;
     // Advance only once the current frame is fully on screen: playback runs at the engine's pace.
-    const bool ready = m_shown.index == m_frameIndex && (upscaledReady() || m_engineName.isEmpty());
+    const bool ready = m_shown.index == m_frameIndex &&
+                       (upscaledReady() || m_engineName.isEmpty() || m_exportRunning);
     if (!ready)
         return;
     const qint64 end = m_outFrame >= 0 ? m_outFrame : frameCount() - 1;
@@ -414,6 +431,7 @@ void PreviewController::setPlaying(bool playing) {
         m_playTimer.start();
     } else {
         m_playTimer.stop();
+        request(m_frameIndex);  // the frames-ahead work of the playback stops at its next frame
     }
     Q_EMIT playingChanged();
 }

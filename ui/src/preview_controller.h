@@ -76,6 +76,11 @@ class PreviewController : public QObject {
     Q_PROPERTY(double loadProgress READ loadProgress NOTIFY modelLoadingChanged)  // 0..1, per file
     Q_PROPERTY(QString loadingFile READ loadingFile NOTIFY modelLoadingChanged)
     Q_PROPERTY(bool loadCancelled READ loadCancelled NOTIFY modelLoadingChanged)
+    // An export runs (set by the app from the queue): the preview then upscales nothing, so it
+    // never competes with the export for the device; cached frames still show. While paused the
+    // preview upscales the shown frame only; frames ahead are upscaled only during playback.
+    Q_PROPERTY(
+        bool exportRunning READ exportRunning WRITE setExportRunning NOTIFY exportRunningChanged)
 
 public:
     enum class CompareMode { SideBySide, Split, Toggle };
@@ -125,6 +130,8 @@ public:
     double loadProgress() const { return m_loadProgress; }
     QString loadingFile() const { return m_loadingFile; }
     bool loadCancelled() const { return m_loadCancelled; }
+    bool exportRunning() const { return m_exportRunning; }
+    void setExportRunning(bool running);
 
     void setPlaying(bool playing);
     void setCompareMode(CompareMode mode);
@@ -179,6 +186,7 @@ Q_SIGNALS:
     void upscaledRangesChanged();
     void modelLoadingChanged();
     void deviceFramesChanged();
+    void exportRunningChanged();
     void displayFailed(const QString& message);
     void opened(const QString& path);
     void openFailed(const QString& path, const QString& message);
@@ -189,6 +197,7 @@ private:
     };
     void startSession(std::shared_ptr<core::PreviewSession> session, const QString& path);
     void takeFrame();
+    void request(qint64 frame);  // asks the session with the upscale mode the state allows
     void onTick();
     void setError(const QString& text);
     void rebuildRanges();
@@ -237,6 +246,7 @@ private:
     QString m_loadingFile;
     bool m_loadCancelled = false;
     qint64 m_resumeFrame = -1;  // retryLoading(): the frame to show once reopened
+    bool m_exportRunning = false;
 };
 
 }  // namespace fvs::ui

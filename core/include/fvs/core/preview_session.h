@@ -50,6 +50,15 @@ struct PreviewFramePair {
     bool hasUpscaled() const { return upscaled.valid() || upscaledDevice != nullptr; }
 };
 
+// How much a frame request may upscale. The app asks for Ahead only while playing: a paused
+// player upscales the frame it shows and then idles, and while an export runs the preview does
+// not compete with it for the device (cached upscaled frames are still shown).
+enum class PreviewUpscale {
+    Ahead,      // the frame and PreviewOptions::framesAhead frames after it
+    FrameOnly,  // the frame alone (plus the engine's warm-up frames)
+    None,       // no engine work: the original, or the cached pair
+};
+
 using EngineFactory = std::function<Result<std::unique_ptr<FrameProcessor>>()>;
 
 struct PreviewOptions {
@@ -87,7 +96,8 @@ public:
 
     // Show frame `index` (clamped to the clip). Latest wins: an older pending request is dropped;
     // running engine work that cannot serve `index` is stopped (FrameProcessor::requestStop).
-    void requestFrame(int64_t index);
+    // `upscale` None also stops running engine work at once.
+    void requestFrame(int64_t index, PreviewUpscale upscale = PreviewUpscale::Ahead);
 
     // The newest published pair (latest wins).
     Mailbox<PreviewFramePair>& frames();
