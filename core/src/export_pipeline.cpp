@@ -8,6 +8,7 @@
 #include "fvs/core/bounded_queue.h"
 #include "fvs/core/frame_convert.h"
 #include "fvs/core/media_source.h"
+#include "media_detail.h"
 #include "media_sink_detail.h"
 
 namespace fvs::core {
@@ -60,6 +61,7 @@ struct ExportPipeline::Run {
     int64_t outputNumber = 0;  // output frames so far, including completed segments
     int64_t writtenThisRun = 0;
     int64_t segmentFirst = 0;
+    int64_t segmentPtsOffset = 0;  // subtracted from the pts of the open segment's frames
     std::vector<SegmentRecord> segments;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
@@ -354,14 +356,26 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
             o.passthroughFrom.clear();
             o.metadata.clear();
             segmentFirst = outputNumber;
+            // The output pts of this first frame (as MediaSink computes it): the segment starts
+            // at 0 and the join adds this back.
+            segmentPtsOffset =
+                frame.av->pts - info.startPts - detail::fromUs(firstPtsUs, info.timeBase);
         }
         auto opened = MediaSink::open(info, o);
         if (!opened)
             return opened.error();
         sink = std::move(opened).value();
     }
-    if (Status st = sink->write(frame); !st)
+    if (segmented && segmentPtsOffset != 0) {
+        Frame shifted = frame.ref();
+        if (!shifted.valid())
+            return makeError(ErrorCode::OutOfMemory, "cannot reference a frame");
+        shifted.av->pts -= segmentPtsOffset;
+        if (Status st = sink->write(shifted); !st)
+            return st;
+    } else if (Status st = sink->write(frame); !st) {
         return st;
+    }
     ++outputNumber;
     ++writtenThisRun;
     if (segmented && outputNumber - segmentFirst >= req.segmentFrames)
@@ -381,6 +395,7 @@ Status ExportPipeline::Run::closeSegment() {
     record.file = segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
     record.firstFrame = segmentFirst;
     record.frameCount = outputNumber - segmentFirst;
+    record.ptsOffset = segmentPtsOffset;
     const fs::path file = req.workDir / record.file;
     // On disk before the queue file says so; the size and checksum let a resume tell a complete
     // segment from a truncated or damaged one.
@@ -429,6 +444,8 @@ Status ExportPipeline::Run::joinOutput() {
     p.framesDone = p.framesTotal = outputNumber;
     JoinControl control;
     control.stop = stopSource.get_token();
+    for (const auto& s : segments)
+        control.ptsOffsets.push_back(s.ptsOffset);
     control.onProgress = [&](int64_t n) {
         p.framesJoined = n;
         if (req.onProgress)

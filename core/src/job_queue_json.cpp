@@ -135,6 +135,7 @@ json toJson(const Job& j) {
         segments.push_back({{"file", s.file},
                             {"firstFrame", s.firstFrame},
                             {"frameCount", s.frameCount},
+                            {"ptsOffset", s.ptsOffset},
                             {"size", s.sizeBytes},
                             {"checksum", s.checksum}});
     return {
@@ -283,6 +284,7 @@ Job jobFrom(const json& v, const std::string& where) {
                 sr.fail(".file \"" + s.file + "\" is not a file name inside the work folder");
             s.firstFrame = sr.integer<int64_t>("firstFrame", 0, 0);
             s.frameCount = sr.integer<int64_t>("frameCount", 0, 0);
+            s.ptsOffset = sr.integer<int64_t>("ptsOffset", 0, 0);
             s.sizeBytes = sr.integer<int64_t>("size", -1, -1);
             s.checksum = sr.string("checksum");
             sr.finish();

@@ -158,6 +158,11 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
         if (!seg)
             return seg.error();
         const AVStream* st = seg->fmt->streams[seg->video];
+        // Exact: a QuickTime/NUT timescale is a multiple of the source time base's denominator.
+        const int64_t offset =
+            i < control.ptsOffsets.size()
+                ? av_rescale_q(control.ptsOffsets[i], source.timeBase, st->time_base)
+                : 0;
         if (!sameStream(st->codecpar, vs->codecpar)) {  // par died with the first segment
             return makeError(ErrorCode::InvalidInput,
                              "segment " + segments[i].string() +
@@ -172,6 +177,10 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
                 av_packet_unref(pkt.get());
                 return makeError(ErrorCode::Cancelled, "joining the segments was stopped");
             }
+            if (pkt->pts != AV_NOPTS_VALUE)
+                pkt->pts += offset;
+            if (pkt->dts != AV_NOPTS_VALUE)
+                pkt->dts += offset;
             const int64_t dtsUs =
                 detail::toUs(pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts, st->time_base);
             if (Status s = passthrough.writeUntil(dtsUs); !s)

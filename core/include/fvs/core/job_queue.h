@@ -55,6 +55,8 @@ struct SegmentRecord {
     std::string file;        // file name inside Job::workDir
     int64_t firstFrame = 0;  // output frame number (0 = first frame of the trimmed range)
     int64_t frameCount = 0;
+    int64_t ptsOffset =
+        0;  // output pts of its first frame (source time base); the file starts at 0
     int64_t sizeBytes = -1;  // -1: not recorded (queue files of format 1)
     std::string checksum;    // murmur3-128 (hex) of the whole file; empty: not recorded
 };

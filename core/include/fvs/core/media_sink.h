@@ -60,6 +60,9 @@ Status checkOutputPath(const std::filesystem::path& output, const std::filesyste
 // How a join reports progress and is stopped (a stop gives ErrorCode::Cancelled, no output).
 struct JoinControl {
     std::stop_token stop;
+    // Per segment (empty: all 0): added to its timestamps, in the source's time base. Segments
+    // written from pts 0 keep their edit lists exact; the offset puts them back on the timeline.
+    std::vector<int64_t> ptsOffsets;
     std::function<void(int64_t framesJoined)> onProgress;  // after every video packet
 };
 
