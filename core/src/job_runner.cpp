@@ -62,7 +62,7 @@ JobOutcome failed(const Error& e) {
 Status checkSource(JobQueue& queue, Job& job) {
     auto now = identifyFile(job.input);
     if (!now)
-        return now.error();
+        return {};  // missing or unreadable: the export reports that with its own error
     const bool hasWork = !job.segments.empty() || job.joinedOutput.recorded();
     if (hasWork && job.source.recorded()) {
         const std::string diff = identityDifference(job.source, now.value());

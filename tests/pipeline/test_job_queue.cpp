@@ -199,25 +199,37 @@ private Q_SLOTS:
         QTest::addColumn<QString>("to");
         QTest::addColumn<QString>("named");  // what the message must mention
         QTest::newRow("unknown state") << "\"state\": \"queued\""
-                                       << "\"state\": \"exploded\"" << "exploded";
+                                       << "\"state\": \"exploded\""
+                                       << "exploded";
         QTest::newRow("unknown field") << "\"reason\": \"\""
-                                       << "\"reason\": \"\", \"colour\": 1" << "colour";
+                                       << "\"reason\": \"\", \"colour\": 1"
+                                       << "colour";
         QTest::newRow("unknown top-level field") << "\"nextId\""
-                                                 << "\"extra\": true, \"nextId\"" << "extra";
-        QTest::newRow("wrong type") << "\"crf\": 18" << "\"crf\": \"high\"" << "crf";
-        QTest::newRow("out of range") << "\"crf\": 18" << "\"crf\": 99999999999" << "crf";
+                                                 << "\"extra\": true, \"nextId\""
+                                                 << "extra";
+        QTest::newRow("wrong type") << "\"crf\": 18"
+                                    << "\"crf\": \"high\""
+                                    << "crf";
+        QTest::newRow("out of range") << "\"crf\": 18"
+                                      << "\"crf\": 99999999999"
+                                      << "crf";
         QTest::newRow("negative segment size") << "\"segmentFrames\": 0"
-                                               << "\"segmentFrames\": -5" << "segmentFrames";
+                                               << "\"segmentFrames\": -5"
+                                               << "segmentFrames";
         QTest::newRow("segment file outside the work folder")
             << "\"segments\": []"
             << "\"segments\": [{\"file\": \"../../etc/passwd\", \"firstFrame\": 0, "
                "\"frameCount\": 1}]"
             << "passwd";
-        QTest::newRow("unknown scale fit") << "\"fit\": \"fit\"" << "\"fit\": \"stretch\""
+        QTest::newRow("unknown scale fit") << "\"fit\": \"fit\""
+                                           << "\"fit\": \"stretch\""
                                            << "stretch";
-        QTest::newRow("newer format") << "\"version\": 2" << "\"version\": 7" << "version 7";
+        QTest::newRow("newer format") << "\"version\": 2"
+                                      << "\"version\": 7"
+                                      << "version 7";
         QTest::newRow("duplicate id") << "\"jobs\": ["
-                                      << "\"jobs\": [{\"id\": 1}, " << "twice";
+                                      << "\"jobs\": [{\"id\": 1}, "
+                                      << "twice";
     }
     void strictFileErrorsNameTheFileAndKeepIt() {
         QFETCH(QString, from);

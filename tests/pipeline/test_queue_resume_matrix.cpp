@@ -120,6 +120,8 @@ private Q_SLOTS:
             for (int seg : {250, kSeveral})
                 for (const char* cut :
                      {"", "render:9:KILL", "render:6:KILL", "join:3:KILL", "render:9:TERM"}) {
+                    if (seg >= kFrames && std::string(cut) == "render:6:KILL")
+                        continue;  // no segment boundary at frame 6: the same as render:9
                     const QString name =
                         QString("%1 %2 %3 %4")
                             .arg(codec, container, seg == 250 ? "1-segment" : "4-segments",

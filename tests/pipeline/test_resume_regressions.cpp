@@ -254,6 +254,46 @@ private Q_SLOTS:
         QVERIFY(fs::exists(precious / "keep.txt"));
     }
 
+    void killedAfterTheRenameFinishesWithoutRejoining() {
+        // GIVEN a segmented export that completed (joined output recorded, then renamed)
+        ExportRequest req;
+        req.input = path("in.mp4");
+        req.output = path("renamed.mp4");
+        req.encode.codec = "libx264";
+        req.segmentFrames = 10;
+        req.workDir = path(".renamed.work");
+        std::vector<SegmentRecord> segments;
+        FileIdentity joined;
+        req.onSegmentDone = [&](const SegmentRecord& s) -> Status {
+            segments.push_back(s);
+            return {};
+        };
+        req.onOutputJoined = [&](const FileIdentity& id) -> Status {
+            joined = id;
+            return {};
+        };
+        ResampleProcessor p1({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        QVERIFY(ExportPipeline(req).run(p1).ok());
+        QVERIFY(joined.recorded());
+        // WHEN the run is repeated as a resume that finds the output it had renamed into place
+        // (the process died before the queue said "done")
+        req.completedSegments = segments;
+        req.joinedOutput = joined;
+        req.onSegmentDone = nullptr;
+        ResampleProcessor p2({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto again = ExportPipeline(req).run(p2);
+        // THEN it is done without an "output exists" error and the output is unchanged
+        QVERIFY2(again.ok(), again.ok() ? "" : again.error().message.c_str());
+        QCOMPARE(again->framesTotal, int64_t(60));
+        QVERIFY(identifyFile(req.output).value() == joined);
+        // AND a file under that name that is not the recorded one is never taken for it
+        std::ofstream(req.output, std::ios::app) << "x";
+        ResampleProcessor p3({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+        auto other = ExportPipeline(req).run(p3);
+        QVERIFY(!other.ok());
+        QCOMPARE(other.error().code, ErrorCode::OutputExists);
+    }
+
     void workDirThatIsALinkIsNotFollowed() {
         // GIVEN the job's own work folder name is a link to another folder
         const fs::path dir = path("link" + std::to_string(m_case++));
