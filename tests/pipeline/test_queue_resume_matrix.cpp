@@ -1,6 +1,6 @@
 // The queue's crash resume for every codec and container: codec x container x {one segment,
 // several} x {uninterrupted, SIGKILL mid-segment, SIGKILL right after a segment was recorded,
-// SIGKILL during the join, SIGTERM mid-segment}, each run in a
+// SIGKILL during the join, SIGTERM mid-segment, SIGTERM during the join}, each run in a
 // real process (queue_run_helper), resumed, then compared with the uninterrupted run: frame count,
 // pts, decoded pictures (bit-identical: Lanczos is deterministic and so are the encoders), audio
 // and subtitle packets. The uninterrupted segmented run is compared with a direct unsegmented
@@ -118,8 +118,8 @@ private Q_SLOTS:
             {"prores_ks", "mkv"}, {"ffv1", "mkv"},      {"h264_nvenc", "mp4"}};
         for (const auto& [codec, container] : pairs)
             for (int seg : {250, kSeveral})
-                for (const char* cut :
-                     {"", "render:9:KILL", "render:6:KILL", "join:3:KILL", "render:9:TERM"}) {
+                for (const char* cut : {"", "render:9:KILL", "render:6:KILL", "join:3:KILL",
+                                        "render:9:TERM", "join:3:TERM"}) {
                     if (seg >= kFrames && std::string(cut) == "render:6:KILL")
                         continue;  // no segment boundary at frame 6: the same as render:9
                     const QString name =
