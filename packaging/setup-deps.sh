@@ -42,4 +42,10 @@ if ! "$venv/bin/python" -c "import torch,sys; sys.exit(0 if torch.__version__.sp
   echo "setup: installing torch==$TORCH_VERSION (LibTorch for the C++ build) into .venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION" numpy safetensors
 fi
+# cudnn-frontend (header-only C++; MIT): the cuDNN paged attention of CUDA builds, and CI's compile check.
+CFE_VERSION=1.32.0
+if [[ ! -f "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')/include/cudnn_frontend.h" ]]; then
+  echo "setup: installing nvidia-cudnn-frontend==$CFE_VERSION (headers) into .venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "nvidia-cudnn-frontend==$CFE_VERSION"
+fi
 echo "setup: dependencies ready (torch $("$venv/bin/python" -c 'import torch; print(torch.__version__)'))"

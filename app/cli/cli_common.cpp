@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <unistd.h>
 
@@ -9,11 +11,15 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include "engine_factory.h"
+#include "fvs/core/option_table.h"
 
 namespace fvs::cli {
 
@@ -58,6 +64,25 @@ std::stop_source& signalStopSource() {
     return source;
 }
 
+std::mutex& partFileMutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
+std::string& partFile() {
+    static std::string path;
+    return path;
+}
+
+// A JSON line on stdout; a reader that went away (EPIPE) stops the export.
+void printJsonLine(const nlohmann::json& j) {
+    if (!std::cout)
+        return;
+    std::cout << j.dump() << std::endl;
+    if (!std::cout)
+        requestStop();
+}
+
 double monotonicSeconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -75,42 +100,26 @@ std::string formatDuration(double seconds) {
     return buf;
 }
 
-const std::set<std::string> kVideoExtensions{".mp4", ".mov",  ".mkv", ".avi", ".webm", ".m4v",
-                                             ".mpg", ".mpeg", ".ts",  ".mts", ".m2ts", ".wmv",
-                                             ".flv", ".y4m",  ".mxf", ".3gp", ".ogv"};
+const std::set<std::string> kVideoExtensions{
+    ".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg",  ".mpeg", ".ts",   ".mts",  ".m2ts",
+    ".wmv", ".flv", ".y4m", ".mxf", ".3gp",  ".ogv", ".h264", ".264",  ".hevc", ".h265", ".265"};
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
 }
 
-// "12.5" seconds, "1:02.5" (m:s), "0:01:02.5" (h:m:s) or "150f" (frame number).
-core::Result<std::pair<bool, int64_t>> parseTimePoint(const std::string& text, const char* what) {
-    static const std::regex frame(R"(^\s*(\d+)\s*f\s*$)");
-    static const std::regex clock(R"(^\s*(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)\s*$)");
-    std::smatch m;
-    if (std::regex_match(text, m, frame))
-        return std::pair<bool, int64_t>{true, std::stoll(m[1])};
-    if (std::regex_match(text, m, clock)) {
-        double seconds = std::stod(m[3]);
-        if (m[1].matched && m[2].matched)
-            seconds += std::stod(m[1]) * 3600 + std::stod(m[2]) * 60;
-        else if (m[1].matched)
-            seconds += std::stod(m[1]) * 60;
-        return std::pair<bool, int64_t>{false, std::llround(seconds * 1e6)};
-    }
-    return makeError(ErrorCode::InvalidArgument,
-                     std::string("invalid ") + what + " '" + text +
-                         "': use seconds (12.5), [h:]m:s (1:02.5) or a frame number (150f)");
-}
-
 }  // namespace
 
 std::stop_token installSignalStop() {
+    // A closed stdout (`--progress json | head -1`) must not kill us mid-write: the failed write
+    // is noticed (ProgressPrinter) and ends the export cleanly.
+    std::signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     // A plain thread waits for the signals, so no work is done in a signal handler.
     std::thread([set] {
@@ -120,14 +129,29 @@ std::stop_token installSignalStop() {
             if (sigwait(&set, &sig) != 0)
                 continue;
             if (++count > 1) {
+                {
+                    const std::lock_guard lock(partFileMutex());
+                    if (!partFile().empty())
+                        ::unlink(partFile().c_str());
+                }
                 std::fputs("\nflashvsr: interrupted again, exiting now\n", stderr);
                 std::_Exit(kExitCancelled);
             }
-            std::fputs("\nflashvsr: stopping (press Ctrl+C again to quit at once)\n", stderr);
+            if (sig != SIGHUP)
+                std::fputs("\nflashvsr: stopping (press Ctrl+C again to quit at once)\n", stderr);
             signalStopSource().request_stop();
         }
     }).detach();
     return signalStopSource().get_token();
+}
+
+void requestStop() {
+    signalStopSource().request_stop();
+}
+
+void setPartFileForSignal(const fs::path& part) {
+    const std::lock_guard lock(partFileMutex());
+    partFile() = part.string();
 }
 
 void ProgressPrinter::start(const std::string& input, const std::string& output, int index,
@@ -141,7 +165,7 @@ void ProgressPrinter::start(const std::string& input, const std::string& output,
                          {"output", output},
                          {"index", index},
                          {"count", count}};
-        std::cout << j.dump() << std::endl;
+        printJsonLine(j);
     } else if (m_mode == ProgressMode::Bar) {
         std::cerr << "[" << index + 1 << "/" << count << "] " << input << " -> " << output << "\n";
     }
@@ -164,7 +188,7 @@ void ProgressPrinter::update(const core::ExportProgress& p) {
                          {"eta", p.etaSeconds < 0 ? nlohmann::json(nullptr)
                                                   : nlohmann::json(std::round(p.etaSeconds))},
                          {"elapsed", std::round(p.elapsedSeconds * 10) / 10}};
-        std::cout << j.dump() << std::endl;
+        printJsonLine(j);
         return;
     }
     const double ratio =
@@ -186,7 +210,7 @@ void ProgressPrinter::finish(const std::string& status, const std::string& messa
     if (m_mode == ProgressMode::Json) {
         nlohmann::json j{{"event", "end"},   {"input", m_input},   {"output", m_output},
                          {"status", status}, {"message", message}, {"exitCode", exitCode}};
-        std::cout << j.dump() << std::endl;
+        printJsonLine(j);
         return;
     }
     if (m_barShown)
@@ -196,9 +220,7 @@ void ProgressPrinter::finish(const std::string& status, const std::string& messa
 
 void ProgressPrinter::warning(const std::string& text) {
     if (m_mode == ProgressMode::Json) {
-        std::cout
-            << nlohmann::json{{"event", "warning"}, {"input", m_input}, {"message", text}}.dump()
-            << std::endl;
+        printJsonLine({{"event", "warning"}, {"input", m_input}, {"message", text}});
         return;
     }
     if (m_barShown)
@@ -207,176 +229,132 @@ void ProgressPrinter::warning(const std::string& text) {
     std::cerr << "flashvsr: warning: " << text << "\n";
 }
 
+bool JobOptions::given(const std::string& name) const {
+    const auto it = flags.find(name);
+    return it != flags.end() && it->second->count() > 0;
+}
+
 void addJobOptions(CLI::App& app, JobOptions& o) {
     app.add_option("inputs", o.inputs, "input video files or folders")->required();
     auto* out = app.add_option("-o,--output", o.output, "output file (one input only)");
     auto* dir = app.add_option("--output-dir", o.outputDir, "folder for the outputs");
     out->excludes(dir);
-    auto* scale = app.add_option("--scale", o.scale, "scale factor, 1 to 8 (default 4)");
-    auto* size = app.add_option("--size", o.size, "target size WxH (or Wx / xH)");
-    scale->excludes(size);
-    app.add_option("--fit", o.fit, "with --size: fit (inside), fill (cover and crop), exact")
-        ->check(CLI::IsMember({"fit", "fill", "exact"}));
-    app.add_option("--engine", o.engine, "flashvsr (default), lanczos or bicubic")
-        ->check(CLI::IsMember({"flashvsr", "lanczos", "bicubic"}));
-    app.add_option("--codec", o.codec,
-                   "libx264 (default), libx265, libsvtav1, prores_ks, ffv1, png, tiff, "
-                   "h264_nvenc, hevc_nvenc");
-    app.add_option("--crf", o.crf, "constant quality (x264/x265/svtav1) or QP (nvenc)");
-    app.add_option("--bitrate", o.bitrate, "target bitrate, e.g. 8M or 2500k");
-    app.add_option("--preset", o.preset, "encoder preset, e.g. ultrafast, medium, p5");
-    app.add_option("--pix-fmt", o.pixFmt, "output pixel format, e.g. yuv420p, yuv420p10le");
-    app.add_option("--prores-profile", o.proresProfile, "hq (422 HQ) or 4444");
-    app.add_option("--start", o.start, "in point: seconds, [h:]m:s or a frame number (150f)");
-    app.add_option("--end", o.end, "out point (exclusive), same forms as --start");
-    app.add_option("--crop", o.crop, "crop before scaling: WxH+X+Y");
-    app.add_flag("--overwrite", o.overwrite, "replace an existing output");
-    app.add_option("--models", o.models, "FlashVSR model folder");
-    app.add_option("--model-version", o.modelVersion,
-                   "FlashVSR weights version (default: detected)")
-        ->check(CLI::IsMember({"v1", "v1.1"}));
-    app.add_option("--decoder", o.decoder, "tiny (TC decoder, default) or full (Wan 2.1 VAE)")
-        ->check(CLI::IsMember({"tiny", "full"}));
-    app.add_option("--sparse-ratio", o.sparseRatio, "sparse attention budget (default 2.0)")
-        ->check(CLI::Range(0.01, 16.0));
-    app.add_option("--kv-ratio", o.kvRatio, "KV-cache length in window groups (default 3.0)")
-        ->check(CLI::Range(1.0, 16.0));
-    app.add_option("--local-range", o.localRange, "local attention window in blocks (default 11)")
-        ->check(CLI::Range(1, 99));
-    app.add_option("--color-fix", o.colorFix, "adain (default), wavelet or none")
-        ->check(CLI::IsMember({"adain", "wavelet", "none"}));
-    app.add_option("--seed", o.seed, "noise seed (default 0)")->check(CLI::NonNegativeNumber);
-    app.add_option("--dtype", o.dtype, "bf16 or fp32 (default: bf16 on CUDA, fp32 on CPU)")
-        ->check(CLI::IsMember({"bf16", "fp32"}));
-    app.add_option("--device", o.device, "cuda, cuda:N or cpu (default: CUDA when available)");
+    // The option table gives every engine, encode and job option with its range and default;
+    // values are checked by parseJobOptions, with the same messages as the app's.
+    for (const auto& spec : core::optionTable()) {
+        std::string help = spec.help;
+        if (const std::string range = spec.rangeText(); !range.empty())
+            help += "; " + range;
+        if (!spec.defaultText.empty())
+            help += " (default " + spec.defaultText + ")";
+        const char* type = spec.type == core::OptionType::Integer  ? "INT"
+                           : spec.type == core::OptionType::Number ? "NUMBER"
+                           : spec.type == core::OptionType::Choice ? "NAME"
+                                                                   : "TEXT";
+        o.flags[spec.name] =
+            app.add_option("--" + spec.name, o.values[spec.name], help)->type_name(type);
+    }
+    o.flags["scale"]->excludes(o.flags["size"]);
+    app.add_option("--options", o.options,
+                   "engine options as key=value,... (the names above, e.g. sparse_ratio=1.5)");
+    app.add_flag("--overwrite", o.overwrite, "replace an existing output (never an input)");
+    app.add_flag("--deinterlace", o.deinterlace,
+                 "deinterlace the source (bwdif, one frame per frame) before upscaling");
     app.add_option("--progress", o.progress, "bar, json or none (default: bar on a terminal)")
         ->check(CLI::IsMember({"bar", "json", "none"}));
 }
 
-core::Result<core::EngineSettings> engineSettingsOf(const JobOptions& o) {
-    core::EngineSettings e;
-    e.engine = o.engine;
-    e.modelsDir = o.models;
-    e.modelVersion = o.modelVersion;
-    if (!o.decoder.empty())
-        e.decoder = o.decoder;
-    if (o.sparseRatio > 0)
-        e.sparseRatio = o.sparseRatio;
-    if (o.kvRatio > 0)
-        e.kvRatio = o.kvRatio;
-    if (o.localRange > 0)
-        e.localRange = o.localRange;
-    if (!o.colorFix.empty())
-        e.colorFix = o.colorFix;
-    if (o.seed >= 0)
-        e.seed = o.seed;
-    e.dtype = o.dtype;
-    e.device = o.device;
-    e.scale.factor = o.scale > 0 ? o.scale : 4.0;
-    if (o.scale != 0 && !(o.scale >= 1 && o.scale <= 8))
-        return makeError(ErrorCode::InvalidArgument, "--scale must be between 1 and 8");
-    if (!o.size.empty()) {
-        static const std::regex re(R"(^(\d*)x(\d*)$)");
-        std::smatch m;
-        if (!std::regex_match(o.size, m, re) || (m[1].length() == 0 && m[2].length() == 0) ||
-            m[1].length() > 9 || m[2].length() > 9)
-            return makeError(ErrorCode::InvalidArgument,
-                             "invalid --size '" + o.size + "': use WxH, Wx or xH");
-        e.scale.targetWidth = m[1].length() ? std::stoi(m[1]) : 0;
-        e.scale.targetHeight = m[2].length() ? std::stoi(m[2]) : 0;
-        if ((m[1].length() && e.scale.targetWidth == 0) ||
-            (m[2].length() && e.scale.targetHeight == 0))
-            return makeError(ErrorCode::InvalidArgument, "--size must be positive");
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines& engines) {
+    core::EngineSettings engine;
+    core::EncodeSettings encode;
+    core::TrimRange trim;
+    core::CropRect crop;
+    for (const auto& spec : core::optionTable()) {
+        if (!o.given(spec.name))
+            continue;
+        const std::string& value = o.values.at(spec.name);
+        core::Status st;
+        switch (spec.group) {
+            case core::OptionGroup::Engine:
+                st = core::setEngineOption(engine, spec.name, value);
+                break;
+            case core::OptionGroup::Encode:
+                st = core::setEncodeOption(encode, spec.name, value);
+                break;
+            case core::OptionGroup::Job:
+                if (spec.name == "size") {
+                    st = core::setScaleSize(engine.scale, value);
+                } else if (spec.name == "fit") {
+                    st = core::checkOptionValue(spec, value);
+                    engine.scale.fit = value == "fill"    ? core::ScaleFit::Fill
+                                       : value == "exact" ? core::ScaleFit::Exact
+                                                          : core::ScaleFit::Fit;
+                } else if (spec.name == "crop") {
+                    st = core::setCrop(crop, value);
+                } else {
+                    st = core::setTrimPoint(trim, spec.name, value);
+                }
+                break;
+        }
+        if (!st)
+            return st.error();
     }
-    e.scale.fit = o.fit == "fill"    ? core::ScaleFit::Fill
-                  : o.fit == "exact" ? core::ScaleFit::Exact
-                                     : core::ScaleFit::Fit;
-    return e;
-}
+    if (auto st = core::applyEngineOptions(engine, o.options); !st)
+        return st.error();
+    encode.overwrite = o.overwrite;
 
-core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o) {
-    auto engine = engineSettingsOf(o);
-    if (!engine)
-        return engine.error();
-    auto encode = encodeSettingsOf(o);
-    if (!encode)
-        return encode.error();
-    auto trim = trimOf(o);
-    if (!trim)
-        return trim.error();
-    auto crop = cropOf(o);
-    if (!crop)
-        return crop.error();
+    ParsedJobOptions parsed;
+    const bool engineChosen = o.given("engine") || o.options.find("engine=") != std::string::npos;
+    if (!engineChosen) {
+        // The default of the CLI, the app and the queue: FlashVSR when its weights are found.
+        engine.engine = engines.defaultEngine(engine.modelsDir);
+        const auto built = app::availableEngines();
+        const bool hasFlashVsr = std::find(built.begin(), built.end(), "flashvsr") != built.end();
+        if (engine.engine != core::EngineKind::FlashVsr)
+            parsed.notices.push_back(
+                std::string(hasFlashVsr ? "FlashVSR weights were not found "
+                                          "(see flashvsr models check)"
+                                        : "this build has no FlashVSR engine") +
+                "; using " + core::toString(engine.engine) + " (pass --engine to choose)");
+    }
+    if (auto st = core::validateTrim(trim); !st)
+        return st.error();
+
     auto inputs = collectInputs(o.inputs);
     if (!inputs)
         return inputs.error();
-    return ParsedJobOptions{std::move(engine).value(), std::move(encode).value(), trim.value(),
-                            crop.value(), std::move(inputs).value()};
-}
-
-core::Result<core::EncodeSettings> encodeSettingsOf(const JobOptions& o) {
-    core::EncodeSettings s;
-    s.codec = o.codec;
-    s.crf = o.crf;
-    s.preset = o.preset;
-    s.pixelFormat = o.pixFmt;
-    s.proresProfile = o.proresProfile;
-    s.overwrite = o.overwrite;
-    if (!o.bitrate.empty()) {
-        static const std::regex re(R"(^(\d+(?:\.\d+)?)([kKmMgG]?)$)");
-        std::smatch m;
-        if (!std::regex_match(o.bitrate, m, re))
-            return makeError(ErrorCode::InvalidArgument,
-                             "invalid --bitrate '" + o.bitrate + "': use e.g. 8M or 2500k");
-        double v = std::stod(m[1]);
-        const char unit = m[2].length() ? std::tolower(m[2].str()[0]) : ' ';
-        if (unit == 'k')
-            v *= 1e3;
-        if (unit == 'm')
-            v *= 1e6;
-        if (unit == 'g')
-            v *= 1e9;
-        s.bitrate = static_cast<int64_t>(v);
+    const int count = static_cast<int>(inputs->size());
+    if (!o.output.empty() && count > 1)
+        return makeError(ErrorCode::InvalidArgument, "-o names one output but there are " +
+                                                         std::to_string(count) +
+                                                         " inputs; use --output-dir");
+    if (!o.outputDir.empty()) {
+        std::error_code ec;
+        if (!fs::is_directory(o.outputDir, ec))
+            return makeError(ErrorCode::IoError, "--output-dir is not a folder: " + o.outputDir);
     }
-    return s;
-}
-
-core::Result<core::TrimRange> trimOf(const JobOptions& o) {
-    core::TrimRange t;
-    if (!o.start.empty()) {
-        auto p = parseTimePoint(o.start, "--start");
-        if (!p)
-            return p.error();
-        (p->first ? t.startFrame : t.startUs) = p->second;
+    for (const auto& input : inputs.value()) {
+        core::JobSpec job;
+        job.input = input;
+        job.engine = engine;
+        job.encode = encode;
+        job.trim = trim;
+        job.crop = crop;
+        job.deinterlace = o.deinterlace;
+        if (!o.output.empty()) {
+            job.output = o.output;
+        } else {
+            core::OutputNaming naming;
+            naming.folder = o.outputDir;
+            job.output = core::resolveOutputPath(input, engine, naming);
+        }
+        if (auto st = job.validate(); !st)
+            return st.error();
+        parsed.jobs.push_back(std::move(job));
     }
-    if (!o.end.empty()) {
-        auto p = parseTimePoint(o.end, "--end");
-        if (!p)
-            return p.error();
-        (p->first ? t.endFrame : t.endUs) = p->second;
-    }
-    if ((t.startFrame >= 0 && t.endUs >= 0) || (t.startUs >= 0 && t.endFrame >= 0))
-        return makeError(ErrorCode::InvalidArgument,
-                         "--start and --end must both be times or both be frame numbers");
-    if ((t.startFrame >= 0 && t.endFrame >= 0 && t.endFrame <= t.startFrame) ||
-        (t.startUs >= 0 && t.endUs >= 0 && t.endUs <= t.startUs))
-        return makeError(ErrorCode::InvalidArgument, "--end must be after --start");
-    return t;
-}
-
-core::Result<core::CropRect> cropOf(const JobOptions& o) {
-    core::CropRect c;
-    if (o.crop.empty())
-        return c;
-    static const std::regex re(R"(^(\d{1,6})x(\d{1,6})\+(\d{1,6})\+(\d{1,6})$)");
-    std::smatch m;
-    if (!std::regex_match(o.crop, m, re))
-        return makeError(ErrorCode::InvalidArgument,
-                         "invalid --crop '" + o.crop + "': use WxH+X+Y");
-    c = core::CropRect{std::stoi(m[3]), std::stoi(m[4]), std::stoi(m[1]), std::stoi(m[2])};
-    if (c.empty())
-        return makeError(ErrorCode::InvalidArgument, "--crop size must be positive");
-    return c;
+    if (auto st = core::checkBatchPaths(parsed.jobs); !st)
+        return st.error();
+    return parsed;
 }
 
 ProgressMode progressModeOf(const JobOptions& o) {
@@ -394,6 +372,10 @@ core::Result<std::vector<fs::path>> collectInputs(const std::vector<std::string>
     for (const auto& a : args) {
         std::error_code ec;
         const fs::path p(a);
+        if (a == "-")
+            return makeError(ErrorCode::InvalidInput,
+                             "reading a video from stdin ('-') is not supported: flashvsr reads "
+                             "its input more than once; save it to a file first");
         if (fs::is_directory(p, ec)) {
             std::vector<fs::path> found;
             for (const auto& e : fs::directory_iterator(p, ec))
@@ -412,38 +394,6 @@ core::Result<std::vector<fs::path>> collectInputs(const std::vector<std::string>
         }
     }
     return out;
-}
-
-fs::path defaultOutputPath(const fs::path& input, const core::EngineSettings& engine,
-                           const fs::path& outputDir) {
-    std::ostringstream tag;
-    if (engine.scale.targetWidth > 0 || engine.scale.targetHeight > 0) {
-        tag << "flashvsr-";
-        if (engine.scale.targetWidth > 0)
-            tag << engine.scale.targetWidth;
-        tag << "x";
-        if (engine.scale.targetHeight > 0)
-            tag << engine.scale.targetHeight;
-    } else {
-        tag << "flashvsr-x" << engine.scale.factor;  // 4 -> "x4", 2.5 -> "x2.5"
-    }
-    std::string ext = lower(input.extension().string());
-    if (ext != ".mp4" && ext != ".mov" && ext != ".mkv")
-        ext = ".mkv";
-    const fs::path dir = outputDir.empty() ? input.parent_path() : outputDir;
-    return dir / (input.stem().string() + "." + tag.str() + ext);
-}
-
-core::Result<fs::path> outputPathFor(const JobOptions& o, const core::EngineSettings& engine,
-                                     const fs::path& input, int count) {
-    if (!o.output.empty()) {
-        if (count > 1)
-            return makeError(ErrorCode::InvalidArgument, "-o names one output but there are " +
-                                                             std::to_string(count) +
-                                                             " inputs; use --output-dir");
-        return fs::path(o.output);
-    }
-    return defaultOutputPath(input, engine, o.outputDir);
 }
 
 }  // namespace fvs::cli

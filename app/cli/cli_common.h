@@ -1,17 +1,20 @@
 #pragma once
-// Shared pieces of the flashvsr subcommands: exit codes, SIGINT handling, progress output, the
-// options common to `upscale` and `queue add`, and input/output naming.
+// Shared pieces of the flashvsr subcommands: exit codes, signal handling, progress output, and
+// the options common to `upscale` and `queue add` (from core's option table).
 
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "engine_factory.h"
 #include "fvs/core/engine_settings.h"
 #include "fvs/core/export_pipeline.h"
 #include "fvs/core/job_queue.h"
+#include "fvs/core/job_spec.h"
 #include "fvs/core/media_sink.h"
 #include "fvs/core/result.h"
 
@@ -32,9 +35,15 @@ enum ExitCode : int {
 
 int exitCodeFor(core::ErrorCode code);
 
-// Blocks SIGINT/SIGTERM in every thread and turns them into a stop request on the returned
-// token (a second signal exits at once with kExitCancelled). Call first, before any thread starts.
+// Blocks SIGINT, SIGTERM and SIGHUP in every thread and turns them into a stop request on the
+// returned token (a second signal deletes the registered .part file and exits at once with
+// kExitCancelled). SIGPIPE is ignored: a closed stdout is seen as a failed write, which stops the
+// export too. Call first, before any thread starts.
 std::stop_token installSignalStop();
+// Requests the same stop as a signal (a reader of our stdout went away).
+void requestStop();
+// The file a second signal deletes before exiting (empty: none).
+void setPartFileForSignal(const std::filesystem::path& part);
 
 enum class ProgressMode { Bar, Json, None };
 
@@ -55,69 +64,36 @@ private:
     bool m_barShown = false;
 };
 
-// Options shared by `upscale` and `queue add`.
+// Options shared by `upscale` and `queue add`: the option table's (fvs/core/option_table.h),
+// kept as text until parseJobOptions checks them, plus the CLI's own.
 struct JobOptions {
     std::vector<std::string> inputs;
     std::string output;
     std::string outputDir;
-    double scale = 0;  // 0: not given (4 by default)
-    std::string size;  // WxH, Wx or xH
-    std::string fit = "fit";
-    std::string engine = "flashvsr";
-    std::string codec = "libx264";
-    int crf = -1;
-    std::string bitrate;
-    std::string preset;
-    std::string pixFmt;
-    std::string proresProfile;
-    std::string start;
-    std::string end;
-    std::string crop;  // WxH+X+Y
     bool overwrite = false;
-    std::string models;
-    // FlashVSR model options (EngineSettings; empty/negative: the engine's defaults).
-    std::string modelVersion;  // v1 | v1.1
-    std::string decoder;       // tiny | full
-    double sparseRatio = -1;
-    double kvRatio = -1;
-    int localRange = -1;
-    std::string colorFix;  // adain | wavelet | none
-    long long seed = -1;
-    std::string dtype;     // bf16 | fp32
-    std::string device;    // cuda | cuda:N | cpu
+    bool deinterlace = false;
+    std::string options;   // --options key=value,... (engine options)
     std::string progress;  // bar|json|none; empty: bar on a terminal, none otherwise
+    std::map<std::string, std::string> values;  // table option name -> text as given
+    std::map<std::string, CLI::Option*> flags;  // table option name -> its CLI11 option
+    bool given(const std::string& name) const;
 };
 void addJobOptions(CLI::App& app, JobOptions& o);
-
-// Turns the parsed options into settings; usage errors come back as InvalidArgument.
-core::Result<core::EngineSettings> engineSettingsOf(const JobOptions& o);
-core::Result<core::EncodeSettings> encodeSettingsOf(const JobOptions& o);
-core::Result<core::TrimRange> trimOf(const JobOptions& o);
-core::Result<core::CropRect> cropOf(const JobOptions& o);
 ProgressMode progressModeOf(const JobOptions& o);
 
-// Everything `upscale` and `queue add` derive from JobOptions, or the first usage/input error.
+// Everything `upscale` and `queue add` derive from JobOptions, or the first usage/input error:
+// one checked JobSpec per input with its output resolved, and the batch's paths checked (no output
+// is an input). `notices` are warnings to print (the engine fallback).
 struct ParsedJobOptions {
-    core::EngineSettings engine;
-    core::EncodeSettings encode;
-    core::TrimRange trim;
-    core::CropRect crop;
-    std::vector<std::filesystem::path> inputs;
+    std::vector<core::JobSpec> jobs;
+    std::vector<std::string> notices;
 };
-core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o);
+// `engines` gives the default engine when none is chosen.
+core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines& engines);
 
 // Files as given, folders expanded to the video files they hold (sorted, not recursive).
 core::Result<std::vector<std::filesystem::path>> collectInputs(
     const std::vector<std::string>& args);
-// NAME.flashvsr-x4.EXT (x2 for --scale 2, -1920x1080 for --size) beside the input or in outputDir.
-std::filesystem::path defaultOutputPath(const std::filesystem::path& input,
-                                        const core::EngineSettings& engine,
-                                        const std::filesystem::path& outputDir);
-// Resolves -o / --output-dir / the default for input number `index` of `count`.
-core::Result<std::filesystem::path> outputPathFor(const JobOptions& o,
-                                                  const core::EngineSettings& engine,
-                                                  const std::filesystem::path& input, int count);
-
 // Prints "flashvsr: error: MESSAGE" to stderr and returns the exit code of the error.
 int reportError(const core::Error& e);
 

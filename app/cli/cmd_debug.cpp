@@ -11,6 +11,8 @@
 #include "cli_common.h"
 #include "commands.h"
 #ifdef FVS_HAVE_TORCH
+#include "engine_factory.h"
+#include "fvs/gpu/attention_check.h"
 #include "fvs/gpu/flashvsr_debug.h"
 #endif
 
@@ -23,7 +25,16 @@ constexpr const char* kUsage =
     "usage: flashvsr debug run --models DIR --frames IN.safetensors [--noise NOISE.safetensors]\n"
     "                          [--options k=v,...] --out OUT.safetensors [--taps]\n"
     "       flashvsr debug block --models DIR --taps TAPS.safetensors [--options k=v,...]\n"
-    "                            [--tol X] [--json OUT.json]\n";
+    "                            [--tol X] [--json OUT.json]\n"
+    "       flashvsr debug attention [--device cuda:N]\n";
+
+// The environment's stream knobs (FVS_ATTENTION, FVS_PROFILE, ...) first: --options wins.
+std::string withEnvironment(const std::string& options) {
+    const std::string env = app::readEngineEnvironment().streamOverrides;
+    if (env.empty())
+        return options;
+    return options.empty() ? env : env + "," + options;
+}
 
 int usageError(const std::string& what) {
     std::cerr << "flashvsr: error: " << what << "\n" << kUsage;
@@ -65,6 +76,7 @@ int runDebugBlock(int argc, char** argv) {
     if (request.modelsDir.empty() || request.tapsPath.empty()) {
         return usageError("--models and --taps are required");
     }
+    request.options = withEnvironment(request.options);
     auto report = gpu::runBlockCheck(request);
     if (!report) {
         std::cerr << "flashvsr: error: " << report.error().message << "\n";
@@ -101,9 +113,32 @@ int runDebugBlock(int argc, char** argv) {
     return report->pass ? 0 : 1;
 }
 
+// The paged attention path against exact attention, and its speed (exit 0 pass, 1 fail).
+int runDebugAttention(int argc, char** argv) {
+    gpu::AttentionCheckRequest request;
+    for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--device" && i + 1 < argc) {
+            request.device = argv[++i];
+        } else {
+            return usageError("bad argument '" + arg + "'");
+        }
+    }
+    auto report = gpu::runAttentionCheck(request);
+    if (!report) {
+        std::cerr << "flashvsr: error: " << report.error().message << "\n";
+        return exitCodeFor(report.error().code);
+    }
+    std::cout << report->text << (report->pass ? "PASS\n" : "FAIL\n");
+    return report->pass ? 0 : 1;
+}
+
 }  // namespace
 
 int runDebug(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "attention") {
+        return runDebugAttention(argc, argv);
+    }
     if (argc >= 2 && std::string(argv[1]) == "block") {
         return runDebugBlock(argc, argv);
     }
@@ -146,6 +181,7 @@ int runDebug(int argc, char** argv) {
         std::cerr << "flashvsr: error: --models, --frames and --out are required\n" << kUsage;
         return exitCodeFor(core::ErrorCode::InvalidArgument);
     }
+    request.options = withEnvironment(request.options);
     auto summary = gpu::runFlashVsrDebug(request);
     if (!summary) {
         std::cerr << "flashvsr: error: " << summary.error().message << "\n";

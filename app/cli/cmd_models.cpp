@@ -9,6 +9,7 @@
 
 #ifdef FVS_HAVE_TORCH
 #ifdef FVS_HAVE_TORCH
+#include "engine_factory.h"
 #include "fvs/gpu/model_files.h"
 #endif
 #endif
@@ -88,7 +89,7 @@ int runModels(int argc, char** argv) {
 #ifdef FVS_HAVE_TORCH
     gpu::ModelFolderReport report;
     if (dir.empty()) {
-        auto found = gpu::findModelFolder();
+        auto found = gpu::findModelFolder({}, app::readEngineEnvironment().modelSearchPaths);
         if (!found) {
             if (json) {
                 std::cout

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "engine_factory.h"
 #include "fvs/core/job_runner.h"
+#include "fvs/core/media_source.h"
 #include "fvs/core/xdg_paths.h"
 
 namespace fvs::cli {
@@ -16,23 +17,25 @@ using core::JobQueue;
 namespace {
 
 int addJobs(JobQueue& queue, const JobOptions& o, int segmentFrames) {
-    auto parsed = parseJobOptions(o);
+    app::Engines engines(app::readEngineEnvironment());
+    auto parsed = parseJobOptions(o, engines);
     if (!parsed)
         return reportError(parsed.error());
-    const auto& [engine, encode, trim, crop, inputs] = parsed.value();
-    const int count = static_cast<int>(inputs.size());
-    for (const auto& input : inputs) {
-        auto output = outputPathFor(o, engine, input, count);
-        if (!output)
-            return reportError(output.error());
-        core::Job job;
-        job.input = fs::absolute(input).string();
-        job.output = fs::absolute(output.value()).string();
-        job.engine = engine;
-        job.encode = encode;
-        job.trim = trim;
-        job.crop = crop;
-        job.segmentFrames = segmentFrames;
+    for (const auto& notice : parsed->notices)
+        std::cerr << "flashvsr: warning: " << notice << "\n";
+    // The checks `upscale` makes before it runs, made now rather than when the queue runs: the
+    // input is a video, the trim and crop fit it, the output can be written.
+    for (const auto& spec : parsed->jobs) {
+        auto info = core::probe(spec.input);
+        if (!info)
+            return reportError(info.error());
+        if (auto st = spec.validateAgainst(info.value()); !st)
+            return reportError(st.error());
+        if (auto st = core::checkOutputPath(spec.output, spec.input, spec.encode.overwrite); !st)
+            return reportError(st.error());
+    }
+    for (const auto& spec : parsed->jobs) {
+        core::Job job = spec.toQueueJob(segmentFrames);
         auto id = queue.add(job);
         if (!id)
             return reportError(id.error());
@@ -49,7 +52,7 @@ int listJobs(const JobQueue& queue, bool json) {
                            {"state", core::toString(j.state)},
                            {"input", j.input},
                            {"output", j.output},
-                           {"engine", j.engine.engine},
+                           {"engine", core::toString(j.engine.engine)},
                            {"framesDone", j.framesDone},
                            {"framesTotal", j.framesTotal},
                            {"segments", j.segments.size()},
@@ -93,8 +96,10 @@ int runJobs(JobQueue& queue, ProgressMode mode, int segmentFrames, std::stop_tok
         if (state == core::JobState::Failed)
             std::cerr << "flashvsr: job " << j.id << " failed: " << reason << "\n";
     };
+    // One Engines for the run: jobs with the same model options reuse the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
     auto summary = core::runQueue(
-        fresh.value(), [](const core::EngineSettings& s) { return app::createEngine(s); }, hooks,
+        fresh.value(), [&](const core::EngineSettings& s) { return engines.create(s); }, hooks,
         stop);
     if (!summary)
         return reportError(summary.error());
@@ -102,8 +107,7 @@ int runJobs(JobQueue& queue, ProgressMode mode, int segmentFrames, std::stop_tok
         return kExitCancelled;
     if (summary->failed == 0)
         return kExitOk;
-    return summary->done == 0 && summary->failed == 1 ? exitCodeFor(summary->lastErrorCode)
-                                                      : kExitPartial;
+    return summary->done == 0 ? exitCodeFor(summary->lastErrorCode) : kExitPartial;
 }
 
 }  // namespace

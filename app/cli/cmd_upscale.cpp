@@ -20,52 +20,46 @@ int runUpscale(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
-    auto parsed = parseJobOptions(o);
+    // Every option, every input and every output path is checked before anything runs.
+    // One Engines for the batch: every file reuses the loaded model.
+    app::Engines engines(app::readEngineEnvironment());
+    auto parsed = parseJobOptions(o, engines);
     if (!parsed)
         return reportError(parsed.error());
-    const auto& [engine, encode, trim, crop, inputs] = parsed.value();
-    const int count = static_cast<int>(inputs.size());
-    if (!o.output.empty() && count > 1)
-        return reportError(
-            core::makeError(core::ErrorCode::InvalidArgument, "-o names one output but there are " +
-                                                                  std::to_string(count) +
-                                                                  " inputs; use --output-dir"));
-    if (!o.outputDir.empty()) {
-        std::error_code ec;
-        if (!fs::is_directory(o.outputDir, ec))
-            return reportError(core::makeError(core::ErrorCode::IoError,
-                                               "--output-dir is not a folder: " + o.outputDir));
-    }
+    const auto& jobs = parsed->jobs;
+    const int count = static_cast<int>(jobs.size());
+    ProgressPrinter printer(progressModeOf(o));
+    for (const auto& notice : parsed->notices)
+        printer.warning(notice);
     // Fail fast, before touching any input, when the engine (or its weights) is unavailable.
-    auto probeEngine = app::createEngine(engine);
+    auto probeEngine = engines.create(jobs.front().engine);
     if (!probeEngine)
         return reportError(probeEngine.error());
 
-    ProgressPrinter printer(progressModeOf(o));
     int failures = 0;
     int lastCode = kExitOk;
     for (int i = 0; i < count && !stop.stop_requested(); ++i) {
-        const fs::path& input = inputs[i];
-        auto output = outputPathFor(o, engine, input, count);
-        if (!output)
-            return reportError(output.error());
-        printer.start(input.string(), output->string(), i, count);
+        const core::JobSpec& job = jobs[i];
+        printer.start(job.input.string(), job.output.string(), i, count);
 
-        auto processor = i == 0 ? std::move(probeEngine) : app::createEngine(engine);
+        auto processor = i == 0 ? std::move(probeEngine) : engines.create(job.engine);
         core::Result<core::ExportSummary> result = core::makeError(core::ErrorCode::Internal, "");
         if (!processor) {
             result = processor.error();
         } else {
             core::ExportRequest req;
-            req.input = input;
-            req.output = output.value();
-            req.encode = encode;
-            req.trim = trim;
-            req.crop = crop;
+            req.input = job.input;
+            req.output = job.output;
+            req.encode = job.encode;
+            req.trim = job.trim;
+            req.crop = job.crop;
+            req.deinterlace = job.deinterlace;
             req.onProgress = [&](const core::ExportProgress& p) { printer.update(p); };
             req.onWarning = [&](const std::string& w) { printer.warning(w); };
+            setPartFileForSignal(fs::path(job.output.string() + ".part"));
             core::ExportPipeline pipeline(req);
             result = pipeline.run(*processor.value(), stop);
+            setPartFileForSignal({});
         }
         if (result) {
             printer.finish("done", "", kExitOk);
@@ -74,8 +68,8 @@ int runUpscale(int argc, char** argv) {
         const int code = exitCodeFor(result.error().code);
         printer.finish(result.error().code == core::ErrorCode::Cancelled ? "cancelled" : "failed",
                        result.error().message, code);
-        reportError(
-            core::makeError(result.error().code, input.string() + ": " + result.error().message));
+        reportError(core::makeError(result.error().code,
+                                    job.input.string() + ": " + result.error().message));
         if (result.error().code == core::ErrorCode::Cancelled)
             return kExitCancelled;
         ++failures;

@@ -165,7 +165,11 @@ int main(int argc, char** argv) {
     QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/flashvsr-studio.svg")));
     QQuickStyle::setStyle(QStringLiteral("Fusion"));
 
-    fvs::app::StudioServicesImpl services;
+    // The engines' configuration is read here, once; preview and export share the engines (one
+    // loaded model, one executor per device: the preview yields to a running export).
+    auto engines = std::make_shared<fvs::app::Engines>(fvs::app::readEngineEnvironment());
+    fvs::app::StudioServicesImpl services(engines, fvs::app::EngineRole::Preview);
+    fvs::app::StudioServicesImpl exportServices(engines, fvs::app::EngineRole::Export);
     fvs::ui::AppSettings settings(&services);
     settings.applyLanguage();
 
@@ -264,7 +268,7 @@ int main(int argc, char** argv) {
     // A grab only looks: it does not start the export queue; an export starts its own runner.
     std::unique_ptr<fvs::ui::ExportRunner> runner;
     if (!grab && !exportRequest)
-        runner = std::make_unique<fvs::ui::ExportRunner>(queuePath, &services, &exportQueue);
+        runner = std::make_unique<fvs::ui::ExportRunner>(queuePath, &exportServices, &exportQueue);
 
     QQmlApplicationEngine engine;
     settings.setQmlEngine(&engine);
@@ -324,7 +328,8 @@ int main(int argc, char** argv) {
         if (opened.isEmpty())
             return usageError(why);
         exportRequest->input = opened;
-        fvs::app::StudioExport exporter(*exportRequest, &services, queuePath, &exportQueue);
+        fvs::app::StudioExport exporter(*exportRequest, &exportServices, queuePath,
+                                        &exportQueue);
         QObject::connect(&exporter, &fvs::app::StudioExport::finished, &app,
                          [](int code) { QCoreApplication::exit(code); });
         // From the event loop: a job refused at once must still reach exit().

@@ -8,6 +8,7 @@
 #include "export_queue_model.h"
 #include "export_runner.h"
 #include "fvs/core/job_runner.h"
+#include "fvs/core/option_table.h"
 #include "studio_services.h"
 
 namespace fvs::app {
@@ -143,6 +144,16 @@ void StudioExport::start() {
     });
     m_timeout.start(m_request.timeoutSeconds * 1000);
 
+    // The option table's checks, with the CLI's messages (enqueue() checks the whole job again).
+    core::EngineSettings checked;
+    core::Status valid = core::setEngineOption(checked, "engine", m_request.engine.toStdString());
+    if (valid)
+        valid = core::setEngineOption(checked, "scale",
+                                      QString::number(m_request.scale, 'g', 17).toStdString());
+    if (!valid) {
+        fail(QString::fromStdString(valid.error().message));
+        return;
+    }
     const QString out = QFileInfo(m_request.outPath).absoluteFilePath();
     if (exportPresetFor(out).isEmpty()) {
         fail(QStringLiteral("%1: the output must end in .mkv (FFV1), .mov (ProRes) or .mp4 "

@@ -11,7 +11,9 @@
 
 namespace fvs::app {
 
-StudioServicesImpl::StudioServicesImpl() {
+StudioServicesImpl::StudioServicesImpl(std::shared_ptr<Engines> engines, EngineRole role)
+    : m_engines(engines ? std::move(engines) : std::make_shared<Engines>(readEngineEnvironment())),
+      m_role(role) {
 #ifdef FVS_HAVE_TORCH
     const gpu::DeviceInfo info = gpu::queryDevice();
     m_device.name = QString::fromStdString(info.deviceName);
@@ -29,7 +31,7 @@ ui::ModelStatus StudioServicesImpl::checkModels(const QString& folder) const {
 #ifdef FVS_HAVE_TORCH
     gpu::ModelFolderReport report;
     if (folder.isEmpty()) {
-        auto found = gpu::findModelFolder();
+        auto found = m_engines->modelFolder({}, /*refresh=*/true);
         if (!found) {
             status.problems << QString::fromStdString(found.error().message);
             return status;
@@ -66,7 +68,7 @@ QStringList StudioServicesImpl::engines() const {
 
 core::Result<std::unique_ptr<core::FrameProcessor>> StudioServicesImpl::createEngine(
     const core::EngineSettings& settings, const core::EngineLoadObserver& observer) const {
-    return app::createEngine(settings, observer);
+    return m_engines->create(settings, m_role, observer);
 }
 
 }  // namespace fvs::app

@@ -128,6 +128,7 @@ Status ExportPipeline::Run::prepare() {
     SourceOptions so;
     so.decoderThreads = req.decoderThreads;
     so.onWarning = req.onWarning;
+    so.deinterlace = req.deinterlace;
     auto opened = MediaSource::open(req.input, so);
     if (!opened)
         return opened.error();
@@ -335,6 +336,7 @@ SinkOptions ExportPipeline::Run::finalSinkOptions() const {
         o.passthroughFrom = req.input;
     o.trimStartUs = firstPtsUs;
     o.trimEndUs = passthroughEndUs;
+    o.keepSourceTimestamps = req.trim.empty();
     o.metadata = {{"flashvsr_engine", plan.engineName},
                   {"flashvsr_settings", plan.engineDescription}};
     for (const auto& [k, v] : req.metadata)

@@ -146,7 +146,7 @@ json toJson(const Job& j) {
         {"reason", j.reason},
         {"pid", j.pid},
         {"engine",
-         {{"engine", e.engine},
+         {{"engine", toString(e.engine)},
           {"scale",
            {{"factor", e.scale.factor},
             {"width", e.scale.targetWidth},
@@ -154,13 +154,13 @@ json toJson(const Job& j) {
             {"fit", fitName(e.scale.fit)}}},
           {"modelsDir", e.modelsDir},
           {"modelVersion", e.modelVersion},
-          {"decoder", e.decoder},
+          {"decoder", toString(e.decoder)},
           {"sparseRatio", e.sparseRatio},
           {"kvRatio", e.kvRatio},
           {"localRange", e.localRange},
-          {"colorFix", e.colorFix},
+          {"colorFix", toString(e.colorFix)},
           {"seed", e.seed},
-          {"dtype", e.dtype},
+          {"dtype", e.dtype == ComputeDtype::Auto ? "" : toString(e.dtype)},
           {"device", e.device}}},
         {"encode",
          {{"codec", c.codec},
@@ -178,6 +178,7 @@ json toJson(const Job& j) {
           {"endUs", j.trim.endUs}}},
         {"crop",
          {{"x", j.crop.x}, {"y", j.crop.y}, {"width", j.crop.width}, {"height", j.crop.height}}},
+        {"deinterlace", j.deinterlace},
         {"segmentFrames", j.segmentFrames},
         {"workDir", j.workDir},
         {"segments", segments},
@@ -192,7 +193,11 @@ json toJson(const Job& j) {
 
 void readEngine(const json& v, const std::string& where, EngineSettings& e) {
     ObjectReader r(v, where);
-    e.engine = r.string("engine", e.engine);
+    const std::string engine = r.string("engine", toString(e.engine));
+    if (auto kind = engineKindFromString(engine))
+        e.engine = *kind;
+    else
+        r.fail(".engine \"" + engine + "\" is not an engine");
     if (const json* s = r.find("scale")) {
         ObjectReader sr(*s, where + ".scale");
         e.scale.factor = sr.number("factor", e.scale.factor);
@@ -211,13 +216,27 @@ void readEngine(const json& v, const std::string& where, EngineSettings& e) {
     }
     e.modelsDir = r.string("modelsDir");
     e.modelVersion = r.string("modelVersion");
-    e.decoder = r.string("decoder", e.decoder);
+    const std::string decoder = r.string("decoder", toString(e.decoder));
+    if (auto kind = decoderKindFromString(decoder))
+        e.decoder = *kind;
+    else
+        r.fail(".decoder \"" + decoder + "\" is not tiny or full");
     e.sparseRatio = r.number("sparseRatio", e.sparseRatio);
     e.kvRatio = r.number("kvRatio", e.kvRatio);
     e.localRange = r.integer<int>("localRange", e.localRange);
-    e.colorFix = r.string("colorFix", e.colorFix);
+    const std::string colorFix = r.string("colorFix", toString(e.colorFix));
+    if (auto fix = colorFixFromString(colorFix))
+        e.colorFix = *fix;
+    else
+        r.fail(".colorFix \"" + colorFix + "\" is not adain, wavelet or none");
     e.seed = r.integer<int64_t>("seed", e.seed);
-    e.dtype = r.string("dtype");
+    const std::string dtype = r.string("dtype");
+    if (dtype.empty())
+        e.dtype = ComputeDtype::Auto;
+    else if (auto d = computeDtypeFromString(dtype))
+        e.dtype = *d;
+    else
+        r.fail(".dtype \"" + dtype + "\" is not bf16, fp32 or auto");
     e.device = r.string("device");
     r.finish();
 }
@@ -270,6 +289,7 @@ Job jobFrom(const json& v, const std::string& where) {
                           cr.integer<int>("width", 0, 0), cr.integer<int>("height", 0, 0)};
         cr.finish();
     }
+    j.deinterlace = r.boolean("deinterlace", false);
     j.segmentFrames = r.integer<int>("segmentFrames", 0, 0);
     j.workDir = r.string("workDir");
     if (const json* segs = r.find("segments")) {

@@ -118,6 +118,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     req.encode = job.encode;
     req.trim = job.trim;
     req.crop = job.crop;
+    req.deinterlace = job.deinterlace;
     req.segmentFrames = job.segmentFrames > 0 ? job.segmentFrames : hooks.segmentFrames;
     req.workDir = job.workDir;
     req.completedSegments = job.segments;

@@ -347,14 +347,17 @@ Result<std::unique_ptr<MediaSink>> MediaSink::open(const StreamInfo& source,
         if (muxer.value() == "matroska")
             d.warn("Matroska does not store rotation; use .mp4 or .mov to keep it");
     }
-    d.shiftPts = source.startPts + fromUs(options.trimStartUs, source.timeBase);
+    d.shiftPts = options.keepSourceTimestamps
+                     ? 0
+                     : source.startPts + fromUs(options.trimStartUs, source.timeBase);
     const AVRational rate = d.enc->framerate.num > 0 ? d.enc->framerate : AVRational{25, 1};
     d.defaultDuration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(rate), source.timeBase));
 
     if (!options.passthroughFrom.empty() && !image) {
-        const int64_t shiftUs = toUs(source.startPts, source.timeBase) + options.trimStartUs;
+        const detail::OutputShift shift =
+            detail::outputShift(toUs(source.startPts, source.timeBase), options);
         if (Status st = d.passthrough.open(options.passthroughFrom, raw, source.videoStreamIndex,
-                                           options.trimStartUs, options.trimEndUs, shiftUs,
+                                           shift.trimStartUs, options.trimEndUs, shift.shiftUs,
                                            options.onWarning);
             !st) {
             return st.error();

@@ -31,6 +31,14 @@ Status commitPart(const std::filesystem::path& part, const std::filesystem::path
 // Removes a .part file or directory, ignoring errors.
 void removePart(const std::filesystem::path& part);
 
+// The output timeline of a sink or a join: `shiftUs` is subtracted from every source timestamp
+// (microseconds of the source timeline); `trimStartUs` is the in point the copied streams see.
+struct OutputShift {
+    int64_t shiftUs = 0;
+    int64_t trimStartUs = 0;
+};
+OutputShift outputShift(int64_t videoStartUs, const SinkOptions& options);
+
 using PacketWriter = std::function<Status(AVPacket*)>;
 
 // Converts one copied stream the output container cannot carry as is: audio -> AAC, or a text

@@ -22,16 +22,28 @@ std::string codecName(AVCodecID id) {
 }
 }  // namespace
 
+OutputShift outputShift(int64_t videoStartUs, const SinkOptions& options) {
+    if (options.keepSourceTimestamps)
+        return {0, 0};
+    return {videoStartUs + options.trimStartUs, options.trimStartUs};
+}
+
 struct Passthrough::Impl {
     struct Route {
         AVStream* out = nullptr;
         std::unique_ptr<StreamTranscoder> transcoder;  // null: plain copy
+        // Matroska: the muxer stores an Opus stream's pre-skip as CodecDelay, which the demuxer
+        // subtracts from every timestamp when reading; it is added here so the audio reads back at
+        // the source's times. In the output time base (known once the header is written).
+        int64_t codecDelaySamples = 0;
     };
     AvInputFormatPtr in;
     AVFormatContext* out = nullptr;
     std::vector<Route> routes;  // by input stream index; out == nullptr: dropped
     int64_t trimStartUs = 0, trimEndUs = INT64_MAX, shiftUs = 0, videoStartUs = 0;
     AvPacketPtr pkt = makePacket();
+    std::vector<int64_t> lastDts;  // per output stream, to drop packets whose dts steps back
+    int64_t skipped = 0;           // damaged copied packets left out
     bool havePacket = false;
     bool ended = false;
     WarnFn warn;
@@ -68,6 +80,11 @@ Status Passthrough::open(const fs::path& source, AVFormatContext* out, int exclu
     d.routes.resize(raw->nb_streams);
     const std::string muxer = out->oformat->name;
     const bool mkv = muxer == "matroska";
+    // On the source's own timeline (no shift), a copied stream's negative timestamps (AAC priming
+    // from an mp4 edit list, audio before the video) stay negative: Matroska's default shifts the
+    // whole file to make them non-negative, which would move the video and chapters.
+    if (mkv && shiftUs == 0)
+        out->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     for (unsigned i = 0; i < raw->nb_streams; ++i) {
         AVStream* st = raw->streams[i];
         const AVCodecParameters* par = st->codecpar;
@@ -132,6 +149,8 @@ Status Passthrough::open(const fs::path& source, AVFormatContext* out, int exclu
         av_dict_copy(&os->metadata, st->metadata, 0);
         os->disposition = st->disposition;
         d.routes[i].out = os;
+        if (mkv && !tx && par->codec_id == AV_CODEC_ID_OPUS)
+            d.routes[i].codecDelaySamples = par->initial_padding;
         d.routes[i].transcoder = std::move(tx);
     }
     // Global metadata first (the sink adds its own keys after); brand keys describe the old file.
@@ -168,12 +187,40 @@ Status Passthrough::open(const fs::path& source, AVFormatContext* out, int exclu
 Status Passthrough::Impl::write(AVPacket* p, const Route& r) {
     p->stream_index = r.out->index;
     p->pos = -1;
+    if (lastDts.size() < out->nb_streams)
+        lastDts.resize(out->nb_streams, AV_NOPTS_VALUE);
+    int64_t& last = lastDts[r.out->index];
+    const std::string what = std::string(kindOf(r.out->codecpar->codec_type)) + " packet";
+    const int64_t ts = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
+    const std::string at =
+        ts == AV_NOPTS_VALUE
+            ? std::string("an unknown time")
+            : std::to_string(av_rescale_q(ts, r.out->time_base, AVRational{1, 1000})) + " ms";
+    auto skip = [&](const std::string& why) -> Status {
+        // A damaged copied packet is left out with a warning, like a damaged video packet.
+        if (++skipped <= 10)
+            warn("skipped a damaged " + what + " at " + at + ": " + why);
+        av_packet_unref(p);
+        return {};
+    };
+    if (p->size <= 0 && !p->side_data_elems)
+        return skip("it is empty");
+    if (p->dts != AV_NOPTS_VALUE && p->pts != AV_NOPTS_VALUE && p->pts < p->dts)
+        return skip("its presentation time is before its decoding time");
+    if (p->dts != AV_NOPTS_VALUE && last != AV_NOPTS_VALUE && p->dts <= last &&
+        r.out->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE)
+        return skip("its timestamp steps back");
+    const int64_t dts = p->dts;
     const int err = av_interleaved_write_frame(out, p);
     if (err < 0) {
         if (out->pb && out->pb->error < 0)
             return writeError(out->pb->error, out->url, "writing");
-        return writeError(err, out->url, "writing a copied packet to");
+        if (err == AVERROR(ENOSPC) || err == AVERROR(EIO))
+            return writeError(err, out->url, "writing a copied packet to");
+        return skip(avErrorString(err));
     }
+    if (dts != AV_NOPTS_VALUE)
+        last = dts;
     return {};
 }
 
@@ -197,6 +244,16 @@ Status Passthrough::Impl::process(AVPacket* p) {
         return r.transcoder->push(p, st->time_base, [&](AVPacket* o) { return write(o, r); });
     }
     av_packet_rescale_ts(p, st->time_base, r.out->time_base);
+    if (r.codecDelaySamples > 0) {
+        // What the muxer writes (ns, at Opus's 48 kHz) and the demuxer subtracts (rounded).
+        const int64_t delayNs =
+            av_rescale_q(r.codecDelaySamples, AVRational{1, 48000}, AVRational{1, 1000000000});
+        const int64_t delay = av_rescale_q(delayNs, AVRational{1, 1000000000}, r.out->time_base);
+        if (p->pts != AV_NOPTS_VALUE)
+            p->pts += delay;
+        if (p->dts != AV_NOPTS_VALUE)
+            p->dts += delay;
+    }
     return write(p, r);
 }
 

@@ -1,14 +1,64 @@
 #include "fvs/core/media_source.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
 #include <system_error>
 
+#include "deinterlacer.h"
 #include "media_detail.h"
 
 namespace fvs::core {
 
 using detail::fromUs;
 using detail::toUs;
+
+namespace {
+
+// FFmpeg's own reason for a failure ("Picture size 100000x100000 is invalid") is only logged; its
+// return code says little ("Device or resource busy"). While a capture is active on a thread, the
+// last error line FFmpeg logs there is kept for our message. Logging itself is unchanged.
+thread_local std::string* t_ffmpegError = nullptr;
+
+void captureLog(void* avcl, int level, const char* fmt, va_list args) {
+    if (t_ffmpegError && level <= AV_LOG_ERROR && fmt) {
+        va_list copy;
+        va_copy(copy, args);
+        char line[512];
+        std::vsnprintf(line, sizeof line, fmt, copy);
+        va_end(copy);
+        std::string text(line);
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '.'))
+            text.pop_back();
+        if (!text.empty())
+            *t_ffmpegError = text;
+    }
+    av_log_default_callback(avcl, level, fmt, args);
+}
+
+class FfmpegErrorCapture {
+public:
+    FfmpegErrorCapture() {
+        static std::once_flag once;
+        std::call_once(once, [] { av_log_set_callback(captureLog); });
+        m_previous = t_ffmpegError;
+        t_ffmpegError = &m_text;
+    }
+    ~FfmpegErrorCapture() { t_ffmpegError = m_previous; }
+    FfmpegErrorCapture(const FfmpegErrorCapture&) = delete;
+    FfmpegErrorCapture& operator=(const FfmpegErrorCapture&) = delete;
+    // FFmpeg's logged reason if there was one, else the text of its error code.
+    std::string reason(int averror) const {
+        return m_text.empty() ? avErrorString(averror) : m_text;
+    }
+
+private:
+    std::string m_text;
+    std::string* m_previous = nullptr;
+};
+
+}  // namespace
 
 struct MediaSource::Impl {
     std::filesystem::path path;
@@ -32,7 +82,11 @@ struct MediaSource::Impl {
         if (options.onWarning)
             options.onWarning(message);
     }
-    Result<std::optional<AvFramePtr>> decodeNext();
+    std::unique_ptr<detail::Deinterlacer> deinterlacer;  // SourceOptions::deinterlace
+    bool deinterlacerFlushed = false;
+
+    Result<std::optional<AvFramePtr>> decodeNext();  // decoded (and deinterlaced) frames
+    Result<std::optional<AvFramePtr>> decodeRaw();
     Frame wrap(AvFramePtr av);
     Status rewind(int64_t targetPts);
     Status buildPtsIndex();
@@ -60,6 +114,13 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const std::filesystem::pa
         return makeError(ErrorCode::InvalidInput,
                          "input is a directory, not a video file: " + path.string());
     }
+    if (!std::filesystem::is_regular_file(status)) {
+        // A FIFO, socket or device would block in open() or be consumed by the first of the
+        // several passes an export makes (frame count, video, the copied audio).
+        return makeError(ErrorCode::InvalidInput,
+                         "input is a pipe or device, not a file: " + path.string() +
+                             " (flashvsr reads its input more than once; save it to a file first)");
+    }
     if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) == 0) {
         return makeError(ErrorCode::InvalidInput,
                          "input is an empty file (0 bytes): " + path.string());
@@ -70,20 +131,21 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const std::filesystem::pa
     d.path = path;
     d.options = options;
     AVFormatContext* raw = nullptr;
+    const FfmpegErrorCapture ffmpegError;
     if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) {
         if (err == AVERROR(EACCES)) {
             return makeError(ErrorCode::IoError,
                              "cannot read " + path.string() + ": permission denied");
         }
-        return makeError(
-            ErrorCode::InvalidInput,
-            "not a media file FFmpeg can read: " + path.string() + " (" + avErrorString(err) + ")");
+        return makeError(ErrorCode::InvalidInput,
+                         "not a media file FFmpeg can read: " + path.string() + " (" +
+                             ffmpegError.reason(err) + ")");
     }
     d.fmt.reset(raw);
     if (int err = avformat_find_stream_info(raw, nullptr); err < 0) {
-        return makeError(
-            ErrorCode::InvalidInput,
-            "cannot read stream information of " + path.string() + " (" + avErrorString(err) + ")");
+        return makeError(ErrorCode::InvalidInput, "cannot read stream information of " +
+                                                      path.string() + " (" +
+                                                      ffmpegError.reason(err) + ")");
     }
     const AVCodec* codec = nullptr;
     int vindex = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -110,9 +172,15 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const std::filesystem::pa
     d.dec->thread_count = options.decoderThreads;
     if (int err = avcodec_open2(d.dec.get(), codec, nullptr); err < 0) {
         return makeError(ErrorCode::Unsupported, "cannot open the " + std::string(codec->name) +
-                                                     " decoder: " + avErrorString(err));
+                                                     " decoder: " + ffmpegError.reason(err));
     }
     d.info = detail::describeStreams(raw, vindex, path.string());
+    if (options.deinterlace)
+        d.deinterlacer = std::make_unique<detail::Deinterlacer>(d.stream->time_base);
+    else if (d.info.interlaced)
+        d.warn(
+            "the video is interlaced: upscaled as is, its combing is enlarged too (use "
+            "--deinterlace)");
     if (!d.info.frameCountExact && options.exactFrameCount) {
         // No count in the container: count packets (demux only, no decoding) and keep the pts list,
         // which also makes seeks frame-exact and tells constant from variable frame rate.
@@ -148,10 +216,18 @@ Status MediaSource::Impl::buildPtsIndex() {
 Status MediaSource::Impl::rewind(int64_t targetPts) {
     avcodec_flush_buffers(dec.get());
     demuxEnded = decoderEnded = false;
+    if (deinterlacer) {
+        deinterlacer->reset();
+        deinterlacerFlushed = false;
+    }
     pending.reset();
     int err = av_seek_frame(fmt.get(), stream->index, targetPts, AVSEEK_FLAG_BACKWARD);
     if (err < 0)
         err = avformat_seek_file(fmt.get(), stream->index, INT64_MIN, targetPts, targetPts, 0);
+    // Raw elementary streams (.h264, .hevc) have no timestamps to seek by: back to the first byte,
+    // and the caller decodes forward to the target.
+    if (err < 0 && fmt->pb && (fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        err = av_seek_frame(fmt.get(), -1, 0, AVSEEK_FLAG_BYTE);
     if (err < 0)
         return makeError(ErrorCode::IoError,
                          "cannot seek in " + path.string() + ": " + avErrorString(err));
@@ -159,6 +235,26 @@ Status MediaSource::Impl::rewind(int64_t targetPts) {
 }
 
 Result<std::optional<AvFramePtr>> MediaSource::Impl::decodeNext() {
+    if (!deinterlacer)
+        return decodeRaw();
+    while (true) {
+        auto out = deinterlacer->pull();
+        if (!out)
+            return out.error();
+        if (out.value())
+            return std::optional<AvFramePtr>(std::move(out.value()));
+        if (deinterlacerFlushed)
+            return std::optional<AvFramePtr>();
+        auto in = decodeRaw();
+        if (!in)
+            return in.error();
+        if (Status st = deinterlacer->push(in.value() ? in.value()->get() : nullptr); !st)
+            return st.error();
+        deinterlacerFlushed = !in.value();
+    }
+}
+
+Result<std::optional<AvFramePtr>> MediaSource::Impl::decodeRaw() {
     AvFramePtr frame = makeFrame();
     int consecutiveErrors = 0;
     while (!decoderEnded) {

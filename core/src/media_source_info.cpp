@@ -106,6 +106,9 @@ StreamInfo describeStreams(const AVFormatContext* fmt, int videoIndex, const std
         info.auxStreams.push_back(aux);
     }
     info.chapterCount = static_cast<int>(fmt->nb_chapters);
+    const AVFieldOrder order = st->codecpar->field_order;
+    info.interlaced = order == AV_FIELD_TT || order == AV_FIELD_BB || order == AV_FIELD_TB ||
+                      order == AV_FIELD_BT;
     return info;
 }
 

@@ -48,6 +48,7 @@ std::string toJson(const StreamInfo& info) {
         {"frame_count", info.frameCount},
         {"frame_count_exact", info.frameCountExact},
         {"variable_frame_rate", info.variableFrameRate},
+        {"interlaced", info.interlaced},
         {"pixel_format", info.pixelFormatName},
         {"bit_depth", info.bitDepth},
         {"color_primaries", orUnknown(av_color_primaries_name(info.colorPrimaries))},

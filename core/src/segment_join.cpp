@@ -126,10 +126,10 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
     }
     detail::Passthrough passthrough;
     if (!options.passthroughFrom.empty()) {
-        const int64_t shiftUs =
-            detail::toUs(source.startPts, source.timeBase) + options.trimStartUs;
+        const detail::OutputShift shift =
+            detail::outputShift(detail::toUs(source.startPts, source.timeBase), options);
         if (Status s = passthrough.open(options.passthroughFrom, raw, source.videoStreamIndex,
-                                        options.trimStartUs, options.trimEndUs, shiftUs,
+                                        shift.trimStartUs, options.trimEndUs, shift.shiftUs,
                                         options.onWarning);
             !s) {
             return s;

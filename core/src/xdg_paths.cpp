@@ -1,6 +1,8 @@
 #include "fvs/core/xdg_paths.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
 
 namespace fvs::core {
 
@@ -20,8 +22,33 @@ std::filesystem::path xdgDataHome() {
     return ".";
 }
 
+std::vector<std::filesystem::path> xdgDataDirs() {
+    std::vector<std::filesystem::path> dirs;
+    if (const char* v = nonEmptyEnv("XDG_DATA_DIRS")) {
+        const std::string list = v;
+        size_t start = 0;
+        while (start <= list.size()) {
+            const size_t end = std::min(list.find(':', start), list.size());
+            const std::filesystem::path dir = list.substr(start, end - start);
+            if (dir.is_absolute())  // relative entries are invalid (the spec)
+                dirs.push_back(dir);
+            start = end + 1;
+        }
+    }
+    if (dirs.empty())
+        dirs = {"/usr/local/share", "/usr/share"};
+    return dirs;
+}
+
 std::filesystem::path appDataDir() {
     return xdgDataHome() / "flashvsr-studio";
+}
+
+std::vector<std::filesystem::path> appDataDirs() {
+    std::vector<std::filesystem::path> dirs{appDataDir()};
+    for (const auto& dir : xdgDataDirs())
+        dirs.push_back(dir / "flashvsr-studio");
+    return dirs;
 }
 
 std::filesystem::path defaultQueuePath() {

@@ -3,7 +3,8 @@
 # CUDA 13.0, python3 with torch 2.11.0+cu130, no Qt, no FFmpeg, no network). The caller carries
 # .gpu/ (git-ignored) holding either a prebuilt FFmpeg prefix (.gpu/ffmpeg-prefix.tar.xz, produced by
 # an earlier run of this script) or the FFmpeg source set from ../shared/tools/gpu-machine-debs.sh
-# (.gpu/ffmpeg/), plus the header-only Debian packages nlohmann-json3-dev and libcli11-dev (.gpu/hdr/).
+# (.gpu/ffmpeg/), plus the header-only Debian packages nlohmann-json3-dev and libcli11-dev (.gpu/hdr/)
+# and the cudnn-frontend headers (.gpu/cfe/include, from the nvidia-cudnn-frontend wheel's include/).
 # Usage: packaging/gpu/build.sh [OUTDIR]   (OUTDIR receives ffmpeg-prefix.tar.xz when FFmpeg was built)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +32,9 @@ if [[ ! -d $hdr/usr/include/nlohmann ]]; then
   for f in "$root"/.gpu/hdr/*.deb; do dpkg -x "$f" $hdr; done
 fi
 export PKG_CONFIG_PATH=$ff/lib/pkgconfig LD_LIBRARY_PATH=$ff/lib:${LD_LIBRARY_PATH:-}
-cmake --preset cuda -DFVS_BUILD_TESTS=OFF -DCMAKE_PREFIX_PATH="$hdr/usr" >/dev/null
+# cudnn-frontend headers (PyPI nvidia-cudnn-frontend, header-only): carried as .gpu/cfe/include.
+cfe=()
+[[ -f $root/.gpu/cfe/include/cudnn_frontend.h ]] && cfe=(-DFVS_CUDNN_FRONTEND_INCLUDE="$root/.gpu/cfe/include")
+cmake --preset cuda -DFVS_BUILD_TESTS=OFF -DCMAKE_PREFIX_PATH="$hdr/usr" "${cfe[@]}" | grep -iE 'cudnn|warn' || true
 cmake --build --preset cuda -j"$(nproc)"
 echo "build: $root/build/cuda/app/flashvsr"

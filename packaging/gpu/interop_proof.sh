@@ -18,6 +18,7 @@
 # (instead of flashvsr), FVS_PROOF_PYTHON (a python3 with torch), FVS_PROOF_MODELS (model folder).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$root/packaging/gpu/common.sh"
 stage=${1:?usage: interop_proof.sh display|qt|run|all OUTDIR}
 out=${2:?usage: interop_proof.sh display|qt|run|all OUTDIR}
 mkdir -p "$out"
@@ -129,11 +130,10 @@ stage_run() {
     return 1
   fi
   log "run: no library missing"
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$out/gpu.txt" 2>&1 || true
+  fvs_gpu_info >"$out/gpu.txt" 2>&1 || true
 
   # A 352x192 clip: the x4 output is 1408x768 (no padding); FFmpeg's native MPEG-4 encoder.
-  "$FF/bin/ffmpeg" -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=352x192:rate=25 \
-    -frames:v 40 -c:v mpeg4 -q:v 3 "$work/clip.mp4"
+  fvs_clip "$FF/bin/ffmpeg" "$work/clip.mp4" 25 -frames:v 40 -c:v mpeg4 -q:v 3
   local rc=0
   timeout 420 "$app" --grab 5 "$out/interop.png" "$work/clip.mp4" --engine "$engine" \
     --models "$models" --timeout 300 >"$out/interop.log" 2>&1 || rc=$?

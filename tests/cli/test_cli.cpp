@@ -159,11 +159,12 @@ private Q_SLOTS:
     }
 
     void flashvsrEngineWithoutWeightsExplains() {
-        // GIVEN no weights anywhere WHEN the default engine is used THEN exit 3 naming what to do
+        // GIVEN no weights anywhere WHEN FlashVSR is asked for THEN exit 3 naming what to do
+        // (without --engine the default falls back to Lanczos: test_cli_io)
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_DATA_HOME", path("empty-xdg"));
         env.insert("FLASHVSR_MODELS", path("no-models"));
-        Run r = flashvsr({"upscale", m_clip, "--progress", "none"}, env);
+        Run r = flashvsr({"upscale", m_clip, "--engine", "flashvsr", "--progress", "none"}, env);
         QCOMPARE(r.code, 3);
         QVERIFY2(r.err.contains("--engine lanczos"), qPrintable(r.err));
         QVERIFY(!QFile::exists(path("clip.flashvsr-x4.mp4")));

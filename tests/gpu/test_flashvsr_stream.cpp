@@ -47,15 +47,15 @@ private Q_SLOTS:
 
 private:
     std::shared_ptr<FlashVsrModel> m_model;
+    StreamOptions m_streamOptions;  // small budgets for the 64x128 test size
 };
 
 void TestFlashVsrStream::initTestCase() {
     // The reduced model is tiny: OpenMP fan-out only costs barrier waits on a busy 2-core CI box.
     torch::set_num_threads(1);
-    FlashVsrOptions options;
-    options.sparseRatio = 0.03125;
-    options.localRange = 3;
-    auto model = FlashVsrModel::load(modelFolder(), options);
+    m_streamOptions.sparseRatio = 0.03125;
+    m_streamOptions.localRange = 3;
+    auto model = FlashVsrModel::load(modelFolder(), ModelOptions{});
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     m_model = *model;
 }
@@ -85,7 +85,7 @@ void TestFlashVsrStream::everyInputFrameYieldsOneOutput_data() {
 void TestFlashVsrStream::everyInputFrameYieldsOneOutput() {
     QFETCH(int, frames);
     // GIVEN a stream at a small size and N frames whose brightness encodes their index
-    FlashVsrStream stream(m_model);
+    FlashVsrStream stream(m_model, m_streamOptions);
     QVERIFY(stream.configure(64, 128).ok());
     auto input = randomFrames(frames, 64, 128, 7);
     // WHEN they are pushed one by one, outputs taken as they come, then finished
@@ -118,7 +118,7 @@ void TestFlashVsrStream::everyInputFrameYieldsOneOutput() {
 
 void TestFlashVsrStream::nonAlignedSizeIsPaddedAndCroppedBack() {
     // GIVEN an output size that is not a multiple of 128 (and smaller than one window)
-    FlashVsrStream stream(m_model);
+    FlashVsrStream stream(m_model, m_streamOptions);
     QVERIFY(stream.configure(72, 100).ok());
     // WHEN 3 frames are upscaled
     stream.push(randomFrames(3, 72, 100, 3));
@@ -132,7 +132,7 @@ void TestFlashVsrStream::nonAlignedSizeIsPaddedAndCroppedBack() {
 
 void TestFlashVsrStream::resetReproducesTheStream() {
     // GIVEN a stream that already processed a different clip
-    FlashVsrStream stream(m_model);
+    FlashVsrStream stream(m_model, m_streamOptions);
     QVERIFY(stream.configure(64, 128).ok());
     auto clip = randomFrames(30, 64, 128, 11);
     stream.push(randomFrames(26, 64, 128, 12));
@@ -141,7 +141,7 @@ void TestFlashVsrStream::resetReproducesTheStream() {
     stream.push(clip);
     stream.finish();
     auto a = stream.take();
-    FlashVsrStream fresh(m_model);
+    FlashVsrStream fresh(m_model, m_streamOptions);
     QVERIFY(fresh.configure(64, 128).ok());
     fresh.push(clip);
     fresh.finish();
@@ -153,7 +153,7 @@ void TestFlashVsrStream::resetReproducesTheStream() {
 
 void TestFlashVsrStream::cancellationStopsBetweenChunks() {
     // GIVEN a stop request made before the first chunk can run
-    FlashVsrStream stream(m_model);
+    FlashVsrStream stream(m_model, m_streamOptions);
     QVERIFY(stream.configure(64, 128).ok());
     std::stop_source stop;
     stream.push(randomFrames(24, 64, 128, 5), stop.get_token());
@@ -178,7 +178,7 @@ void TestFlashVsrStream::badInputsGiveClearErrors() {
     // GIVEN a folder without weights
     const auto empty = std::filesystem::temp_directory_path() / "fvs_stream_no_weights";
     std::filesystem::create_directories(empty);
-    FlashVsrOptions options;
+    ModelOptions options;
     options.version = "v1.1";
     auto missing = FlashVsrModel::load(empty, options);
     QVERIFY(!missing.ok());
@@ -201,7 +201,7 @@ void TestFlashVsrStream::badInputsGiveClearErrors() {
     QCOMPARE(static_cast<int>(processor.error().code),
              static_cast<int>(fvs::core::ErrorCode::ModelError));
     // AND sizes outside the supported range, and frames of the wrong size
-    FlashVsrStream stream(m_model);
+    FlashVsrStream stream(m_model, m_streamOptions);
     QVERIFY(!stream.configure(0, 128).ok());
     auto huge = stream.configure(20000, 20000);
     QVERIFY(!huge.ok());

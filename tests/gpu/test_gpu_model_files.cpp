@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "fvs/core/xdg_paths.h"
 #include "fvs/gpu/model_files.h"
 #include "weight_fixtures.h"
 
@@ -181,26 +182,35 @@ private Q_SLOTS:
     void searchOrderAndFindModelFolder() {
         const fs::path root = fs::path(m_dir.path().toStdString());
         const fs::path good = makeFolder("search-good");
+        // GIVEN the XDG variables (read by core's XDG helper) and a $FLASHVSR_MODELS value (read
+        // by app/ and handed in)
         qputenv("XDG_DATA_HOME", QByteArray::fromStdString((root / "xdg").string()));
-        qputenv("FLASHVSR_MODELS",
-                QByteArray::fromStdString((root / "absent").string() + ":" + good.string()));
-        // THEN the order is explicit, $FLASHVSR_MODELS entries, XDG, /usr/local, /usr
-        const auto paths = gpu::modelSearchPaths("/explicit");
-        QCOMPARE(paths.size(), size_t(6));
-        QCOMPARE(paths[0], fs::path("/explicit"));
-        QCOMPARE(paths[1], root / "absent");
-        QCOMPARE(paths[2], good);
-        QCOMPARE(paths[3], root / "xdg/flashvsr-studio/models");
-        QCOMPARE(paths[4], fs::path("/usr/local/share/flashvsr-studio/models"));
+        qputenv("XDG_DATA_DIRS",
+                QByteArray::fromStdString((root / "shared").string() + ":relative:/opt/share"));
+        const std::string modelsList = (root / "absent").string() + ":" + good.string();
+        // WHEN the search path is made from them
+        const auto paths = gpu::modelSearchPaths(modelsList, core::appDataDirs());
+        // THEN the order is $FLASHVSR_MODELS entries, XDG_DATA_HOME, each absolute XDG_DATA_DIRS
+        QCOMPARE(paths.size(), size_t(5));
+        QCOMPARE(paths[0], root / "absent");
+        QCOMPARE(paths[1], good);
+        QCOMPARE(paths[2], root / "xdg/flashvsr-studio/models");
+        QCOMPARE(paths[3], root / "shared/flashvsr-studio/models");
+        QCOMPARE(paths[4], fs::path("/opt/share/flashvsr-studio/models"));
+        // AND without XDG_DATA_DIRS the spec's default /usr/local/share, /usr/share
+        qunsetenv("XDG_DATA_DIRS");
+        const auto defaults = gpu::modelSearchPaths({}, core::appDataDirs());
+        QCOMPARE(defaults.size(), size_t(3));
+        QCOMPARE(defaults[1], fs::path("/usr/local/share/flashvsr-studio/models"));
+        QCOMPARE(defaults[2], fs::path("/usr/share/flashvsr-studio/models"));
 
-        auto found = gpu::findModelFolder();
+        auto found = gpu::findModelFolder({}, paths);
         QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
         QCOMPARE(found->folder, good);
 
-        // An explicit folder is used alone: its problems are the error, no fallback to
-        // $FLASHVSR_MODELS.
+        // An explicit folder is used alone: its problems are the error, no fallback to the path.
         const fs::path partial = makeFolder("explicit-partial", {gpu::kDitFile});
-        auto err = gpu::findModelFolder(partial);
+        auto err = gpu::findModelFolder(partial, paths);
         QVERIFY(!err.ok());
         QCOMPARE(err.error().code, core::ErrorCode::ModelError);
         const std::string& msg = err.error().message;
@@ -209,14 +219,13 @@ private Q_SLOTS:
         QVERIFY(msg.find(partial.string()) != std::string::npos);
         QVERIFY(msg.find("--engine lanczos") != std::string::npos);
 
-        qputenv("FLASHVSR_MODELS", QByteArray::fromStdString((root / "absent").string()));
-        err = gpu::findModelFolder();
+        err = gpu::findModelFolder(
+            {}, gpu::modelSearchPaths((root / "absent").string(), core::appDataDirs()));
         QVERIFY(!err.ok());
         QVERIFY2(err.error().message.find((root / "absent").string() + " (does not exist)") !=
                      std::string::npos,
                  err.error().message.c_str());
         QVERIFY(err.error().message.find("/usr/share/flashvsr-studio/models") != std::string::npos);
-        qunsetenv("FLASHVSR_MODELS");
         qunsetenv("XDG_DATA_HOME");
     }
 };

@@ -25,8 +25,8 @@ std::filesystem::path tapsFile() {
 
 FlashVsrOptions cpuFp32() {
     FlashVsrOptions o;
-    o.device = torch::kCPU;
-    o.dtype = torch::kFloat32;
+    o.model.device = torch::kCPU;
+    o.model.dtype = torch::kFloat32;
     return o;
 }
 
@@ -40,7 +40,7 @@ class TestParityBlockCheck : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         torch::set_num_threads(2);
-        auto model = FlashVsrModel::load(parityDataDir() / "e2e_v11", cpuFp32());
+        auto model = FlashVsrModel::load(parityDataDir() / "e2e_v11", cpuFp32().model);
         QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
         m_model = *model;
         auto taps = readBlockTaps(tapsFile(), cpuFp32());

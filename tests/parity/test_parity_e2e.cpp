@@ -41,9 +41,9 @@ FlashVsrOptions goldenOptions(const std::filesystem::path& folder) {
     std::ifstream jsonIn(folder / "flashvsr_config.json");
     const auto cfg = nlohmann::json::parse(jsonIn);
     FlashVsrOptions options;
-    options.sparseRatio = cfg.at("sparse_ratio").get<double>();
-    options.kvRatio = cfg.at("kv_ratio").get<double>();
-    options.localRange = cfg.at("local_range").get<int64_t>();
+    options.stream.sparseRatio = cfg.at("sparse_ratio").get<double>();
+    options.stream.kvRatio = cfg.at("kv_ratio").get<double>();
+    options.stream.localRange = cfg.at("local_range").get<int64_t>();
     return options;
 }
 
@@ -56,9 +56,10 @@ struct StreamedClip {
     int64_t emptyQueryBlocks = 0;
 };
 
-StreamedClip streamClip(const std::shared_ptr<FlashVsrModel>& model, const torch::Tensor& lq,
-                        const torch::Tensor& noise, const std::vector<int64_t>& cuts = {}) {
-    FlashVsrStream stream(model);
+StreamedClip streamClip(const std::shared_ptr<FlashVsrModel>& model, const StreamOptions& options,
+                        const torch::Tensor& lq, const torch::Tensor& noise,
+                        const std::vector<int64_t>& cuts = {}) {
+    FlashVsrStream stream(model, options);
     if (auto st = stream.configure(lq.size(2), lq.size(3)); !st) {
         throw std::runtime_error(st.error().message);
     }
@@ -104,14 +105,16 @@ void TestParityE2e::v1ProjectorMatchesReference() {
     cfg["version"] = "v1";
     cfg["lq_proj_class"] = "Buffer_LQ4x_Proj";
     std::ofstream(folder / "flashvsr_config.json") << cfg.dump(2);
-    auto model = FlashVsrModel::load(folder, goldenOptions(source));
+    const auto options = goldenOptions(source);
+    auto model = FlashVsrModel::load(folder, options.model);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString((*model)->options().version), QString("v1"));
     auto io = loadGolden("e2e_v11/io.safetensors");
     auto golden1 = loadGolden("e2e_v1.safetensors");
     // WHEN the clip is streamed
     const auto run =
-        streamClip(*model, goldenLq(golden(io, "input.lr_uint8")), golden(io, "input.noise"));
+        streamClip(*model, options.stream, goldenLq(golden(io, "input.lr_uint8")),
+                   golden(io, "input.noise"));
     const auto& taps = run.z0;
     // THEN the DiT latents of every chunk match the v1 reference
     for (int k = 0; k < 3; ++k) {
@@ -128,14 +131,16 @@ void TestParityE2e::streamMatchesReferenceOverThreeChunks() {
     torch::NoGradGuard noGrad;
     // GIVEN the reduced model folder, its run settings and the reference inputs
     const auto folder = parityDataDir() / "e2e_v11";
-    auto model = FlashVsrModel::load(folder, goldenOptions(folder));
+    const auto options = goldenOptions(folder);
+    auto model = FlashVsrModel::load(folder, options.model);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString((*model)->options().version), QString("v1.1"));
     auto io = loadGolden("e2e_v11/io.safetensors");
     const auto& lr = golden(io, "input.lr_uint8");  // (37, 32, 64, 3) uint8
     const int64_t n = lr.size(0);
     // WHEN the frames are streamed in uneven batches and the stream is finished
-    const auto run = streamClip(*model, goldenLq(lr), golden(io, "input.noise"), {10, 30});
+    const auto run =
+        streamClip(*model, options.stream, goldenLq(lr), golden(io, "input.noise"), {10, 30});
     const auto& frames = run.frames;  // (N, 3, H, W)
     const auto& taps = run.z0;
     // THEN every input frame has its output, and each chunk matches the reference

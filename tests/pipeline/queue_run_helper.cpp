@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     };
     auto factory = [](const EngineSettings& s) -> Result<std::unique_ptr<FrameProcessor>> {
         const ResampleKernel kernel =
-            s.engine == "bicubic" ? ResampleKernel::Bicubic : ResampleKernel::Lanczos3;
+            s.engine == EngineKind::Bicubic ? ResampleKernel::Bicubic : ResampleKernel::Lanczos3;
         return std::unique_ptr<FrameProcessor>(
             std::make_unique<ResampleProcessor>(ResampleOptions{kernel, s.scale}));
     };

@@ -80,12 +80,12 @@ class TestExportCancel : public QObject {
 
     std::unique_ptr<CountingProcessor> makeEngine() {
         EngineSettings s;
-        s.engine = "flashvsr";
+        s.engine = EngineKind::FlashVsr;
         s.modelsDir = FVS_SOURCE_DIR "/tests/data/parity/e2e_v11";
         s.sparseRatio = 0.03125;  // the folder's run settings (flashvsr_config.json)
         s.localRange = 3;
         s.device = "cpu";
-        s.dtype = "fp32";
+        s.dtype = ComputeDtype::Fp32;
         auto engine = fvs::gpu::createFlashVsrProcessor(s);
         if (!engine) {
             qWarning("%s", engine.error().message.c_str());

@@ -25,7 +25,7 @@ Job sampleJob(const std::string& name) {
     Job j;
     j.input = "/videos/" + name + ".mp4";
     j.output = "/videos/" + name + ".flashvsr-x2.mp4";
-    j.engine.engine = "lanczos";
+    j.engine.engine = EngineKind::Lanczos;
     j.engine.scale = ScaleRequest{2.0, 0, 0, ScaleFit::Fit};
     j.encode.codec = "libx264";
     j.encode.crf = 18;
@@ -61,7 +61,7 @@ private Q_SLOTS:
         QCOMPARE(int(again->jobs().size()), 2);
         const Job j = *again->find(*id1);
         QCOMPARE(j.input, std::string("/videos/one.mp4"));
-        QCOMPARE(j.engine.engine, std::string("lanczos"));
+        QCOMPARE(j.engine.engine, EngineKind::Lanczos);
         QCOMPARE(j.engine.scale.factor, 2.0);
         QCOMPARE(j.encode.crf, 18);
         QCOMPARE(j.encode.preset, std::string("ultrafast"));

@@ -46,7 +46,7 @@ Job jobFor(const fs::path& in, const fs::path& out) {
     Job j;
     j.input = in.string();
     j.output = out.string();
-    j.engine.engine = "lanczos";
+    j.engine.engine = EngineKind::Lanczos;
     j.engine.scale = ScaleRequest{2.0};
     j.encode.codec = "ffv1";
     j.segmentFrames = 10;

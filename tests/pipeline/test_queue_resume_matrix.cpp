@@ -57,7 +57,7 @@ class TestQueueResumeMatrix : public QObject {
         Job j;
         j.input = m_source.string();
         j.output = out.string();
-        j.engine.engine = "lanczos";
+        j.engine.engine = EngineKind::Lanczos;
         j.engine.scale = ScaleRequest{2.0};
         j.encode.codec = codec.toStdString();
         (void)container;  // from the output's extension, as a user gives it

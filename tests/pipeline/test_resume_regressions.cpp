@@ -36,7 +36,7 @@ class TestResumeRegressions : public QObject {
         Job j;
         j.input = in.string();
         j.output = out.string();
-        j.engine.engine = "lanczos";
+        j.engine.engine = EngineKind::Lanczos;
         j.engine.scale = ScaleRequest{2.0};
         j.encode.codec = "libx264";  // the default codec, B-frames and all
         j.segmentFrames = 10;

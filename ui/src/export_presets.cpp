@@ -1,9 +1,9 @@
 #include "export_presets.h"
 
 #include <QCoreApplication>
-#include <QDate>
-#include <QDir>
 #include <QFileInfo>
+
+#include "fvs/core/job_spec.h"
 
 namespace fvs::ui {
 namespace {
@@ -77,32 +77,20 @@ QVariantList presetsForQml() {
 
 QString expandOutputPath(const QString& sourcePath, const QString& folder, const QString& pattern,
                          const QVariantMap& tokens, const QString& extension, bool imageSequence) {
-    const QFileInfo source(sourcePath);
-    QString name = pattern.isEmpty() ? QStringLiteral("{name}_{engine}_{scale}") : pattern;
-    name.replace(QStringLiteral("{name}"), source.completeBaseName());
-    name.replace(QStringLiteral("{date}"),
-                 QDate::currentDate().toString(QStringLiteral("yyyyMMdd")));
-    for (auto it = tokens.begin(); it != tokens.end(); ++it)
-        name.replace(QLatin1Char('{') + it.key() + QLatin1Char('}'), it.value().toString());
-    // Path separators in a token must not move the output elsewhere.
-    name.replace(QLatin1Char('/'), QLatin1Char('_'));
-    const QDir dir(folder.isEmpty() ? source.absolutePath() : folder);
-    const QString suffix =
-        imageSequence ? QStringLiteral("_%06d.") + extension : QLatin1Char('.') + extension;
-    const QString sourceCanonical = source.canonicalFilePath();
-    for (int n = 1;; ++n) {
-        const QString base = n == 1 ? name : QStringLiteral("%1 (%2)").arg(name).arg(n);
-        const QString candidate = dir.filePath(base + suffix);
-        const QString probe = imageSequence ? QString(candidate).replace(QStringLiteral("%06d"),
-                                                                         QStringLiteral("000000"))
-                                            : candidate;
-        const QFileInfo info(probe);
-        if (info.exists() || QFileInfo::exists(probe + QStringLiteral(".part")))
-            continue;
-        if (QFileInfo(candidate).absoluteFilePath() == sourceCanonical)
-            continue;
-        return candidate;
-    }
+    // The one naming rule of the CLI, the dialog and --export (fvs/core/job_spec.h).
+    core::OutputNaming naming;
+    naming.folder = folder.toStdString();
+    naming.pattern = pattern.isEmpty() ? "{name}_{engine}_{scale}" : pattern.toStdString();
+    naming.extension = imageSequence && extension != QLatin1String("tiff")
+                           ? std::string("png")
+                           : extension.toStdString();
+    naming.collision = core::OutputCollision::AddCounter;
+    const core::OutputTokens values{
+        tokens.value(QStringLiteral("engine")).toString().toStdString(),
+        tokens.value(QStringLiteral("scale")).toString().toStdString(),
+        tokens.value(QStringLiteral("preset")).toString().toStdString()};
+    const std::filesystem::path source = QFileInfo(sourcePath).absoluteFilePath().toStdString();
+    return QString::fromStdString(core::expandOutputPattern(source, values, naming).string());
 }
 
 }  // namespace fvs::ui

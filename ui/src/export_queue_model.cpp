@@ -10,6 +10,8 @@
 #include <cmath>
 
 #include "export_presets.h"
+#include "fvs/core/job_spec.h"
+#include "fvs/core/option_table.h"
 
 namespace fvs::ui {
 namespace {
@@ -40,10 +42,8 @@ bool isFinal(JobState s) {
     return s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled;
 }
 
-QString scaleToken(const core::ScaleRequest& scale) {
-    if (scale.targetWidth > 0 || scale.targetHeight > 0)
-        return QStringLiteral("%1x%2").arg(scale.targetWidth).arg(scale.targetHeight);
-    return QStringLiteral("x%1").arg(scale.factor);
+QString scaleTokenText(const core::ScaleRequest& scale) {
+    return QString::fromStdString(core::scaleToken(scale));
 }
 
 }  // namespace
@@ -266,7 +266,7 @@ QString ExportQueueModel::previewOutputPath(const QVariantMap& spec) const {
     scale.targetHeight = spec.value(QStringLiteral("targetHeight"), 0).toInt();
     const QVariantMap tokens{
         {QStringLiteral("engine"), spec.value(QStringLiteral("engine"), QStringLiteral("lanczos"))},
-        {QStringLiteral("scale"), scaleToken(scale)},
+        {QStringLiteral("scale"), scaleTokenText(scale)},
         {QStringLiteral("preset"), preset ? preset->id : QStringLiteral("custom")}};
     return expandOutputPath(
         input, spec.value(QStringLiteral("folder")).toString(),
@@ -300,13 +300,26 @@ quint64 ExportQueueModel::enqueue(const QVariantMap& spec) {
     if (job.encode.bitrate > 0)
         job.encode.crf = -1;  // bitrate mode
 
-    job.engine.engine =
-        spec.value(QStringLiteral("engine"), QStringLiteral("lanczos")).toString().toStdString();
+    // The option table's checks and messages, the same as the CLI's (fvs/core/option_table.h).
+    if (auto st =
+            core::setEngineOption(job.engine, "engine",
+                                  spec.value(QStringLiteral("engine"), QStringLiteral("lanczos"))
+                                      .toString()
+                                      .toStdString());
+        !st) {
+        setError(QString::fromStdString(st.error().message));
+        return 0;
+    }
     job.engine.scale.factor = spec.value(QStringLiteral("scale"), 4.0).toDouble();
     job.engine.scale.targetWidth = spec.value(QStringLiteral("targetWidth"), 0).toInt();
     job.engine.scale.targetHeight = spec.value(QStringLiteral("targetHeight"), 0).toInt();
     str("modelVersion", job.engine.modelVersion);
-    str("decoder", job.engine.decoder);
+    if (const QString decoder = spec.value(QStringLiteral("decoder")).toString();
+        !decoder.isEmpty())
+        if (auto st = core::setEngineOption(job.engine, "decoder", decoder.toStdString()); !st) {
+            setError(QString::fromStdString(st.error().message));
+            return 0;
+        }
     str("modelsFolder", job.engine.modelsDir);
     if (spec.contains(QStringLiteral("sparseRatio")))
         job.engine.sparseRatio = spec.value(QStringLiteral("sparseRatio")).toDouble();
@@ -323,6 +336,11 @@ quint64 ExportQueueModel::enqueue(const QVariantMap& spec) {
     }
     const QString output = previewOutputPath(spec);
     job.output = output.toStdString();
+    core::JobSpec checked{job.input, job.output, job.engine, job.encode, job.trim, job.crop};
+    if (auto st = checked.validate(); !st) {
+        setError(QString::fromStdString(st.error().message));
+        return 0;
+    }
     if (auto st = core::checkOutputPath(job.output, job.input, false); !st) {
         setError(tr("Cannot write %1: %2").arg(output, QString::fromStdString(st.error().message)));
         return 0;

@@ -112,7 +112,8 @@ int PreviewController::contentHeight() const {
 
 core::EngineFactory PreviewController::makeEngineFactory() {
     core::EngineSettings settings;
-    settings.engine = m_preferredEngine.toStdString();
+    settings.engine = core::engineKindFromString(m_preferredEngine.toStdString())
+                          .value_or(core::EngineKind::Lanczos);
     settings.modelsDir = m_modelsFolder.toStdString();
     StudioServices* services = m_services;
     QPointer<PreviewController> self(this);
@@ -135,7 +136,7 @@ core::EngineFactory PreviewController::makeEngineFactory() {
             post]() -> core::Result<std::unique_ptr<core::FrameProcessor>> {
         if (!services)
             return core::makeError(core::ErrorCode::Unsupported, "no engine available");
-        const bool loadsModel = settings.engine == "flashvsr";
+        const bool loadsModel = settings.engine == core::EngineKind::FlashVsr;
         core::EngineLoadObserver observer;
         observer.stop = stop;
         if (loadsModel) {
@@ -162,11 +163,11 @@ core::EngineFactory PreviewController::makeEngineFactory() {
             });
         }
         // A cancelled load stays cancelled: the preview shows the originals, no Lanczos stand-in.
-        if (made || cancelled || settings.engine == "lanczos")
+        if (made || cancelled || settings.engine == core::EngineKind::Lanczos)
             return made;
         const QString reason = QString::fromStdString(made.error().message);
         core::EngineSettings fallback = settings;
-        fallback.engine = "lanczos";
+        fallback.engine = core::EngineKind::Lanczos;
         QMetaObject::invokeMethod(
             self.data(),
             [self, reason] {

@@ -1,9 +1,6 @@
 #include "engine/flashvsr_model.h"
 
 #include <fstream>
-#include <map>
-#include <mutex>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -17,9 +14,9 @@ core::Error modelError(const std::string& what) {
     return core::makeError(core::ErrorCode::ModelError, what);
 }
 
-// The version recorded in flashvsr_config.json (reduced test folders), else h3's detection.
-std::string detectVersion(const std::filesystem::path& folder) {
-    const auto json = folder / kConfigFile;
+// The version recorded in flashvsr_config.json (reduced test folders), else the folder report's.
+std::string detectVersion(const ModelFolderReport& report) {
+    const auto json = report.folder / kConfigFile;
     if (std::filesystem::exists(json)) {
         try {
             std::ifstream in(json);
@@ -31,7 +28,7 @@ std::string detectVersion(const std::filesystem::path& folder) {
             // fall through to the file-based detection
         }
     }
-    return checkModelFolder(folder).version;
+    return report.version;
 }
 
 // Thrown from a progress report to end a load the caller no longer wants.
@@ -70,9 +67,21 @@ int64_t bytesOf(const torch::nn::Module& m) {
 }  // namespace
 
 core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
-    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress,
+    const std::filesystem::path& folder, const ModelOptions& options, const Progress& progress,
     std::stop_token stop) {
+    if (!std::filesystem::is_directory(folder)) {
+        return core::makeError(core::ErrorCode::NotFound,
+                               "model folder '" + folder.string() + "' does not exist");
+    }
+    return load(checkModelFolder(folder), options, progress, stop);
+}
+
+core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(const ModelFolderReport& report,
+                                                                 const ModelOptions& options,
+                                                                 const Progress& progress,
+                                                                 std::stop_token stop) {
     torch::NoGradGuard noGrad;
+    const std::filesystem::path& folder = report.folder;
     bool cancelled = false;
     auto readOptions = [&](const std::string& file) {
         return fvs::gpu::readOptions(file, progress, stop, &cancelled);
@@ -84,7 +93,7 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
     auto model = std::make_shared<FlashVsrModel>();
     model->m_folder = folder;
     model->m_options = options;
-    const std::string detected = detectVersion(folder);
+    const std::string detected = detectVersion(report);
     if (!options.version.empty() && !detected.empty() && options.version != detected) {
         return modelError("the weights in '" + folder.string() + "' are FlashVSR " + detected +
                           " but version " + options.version +
@@ -125,7 +134,7 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
             return modelError(std::string(kPromptFile) + ": expected a single tensor, found " +
                               std::to_string(prompt->size()) + " entries");
         }
-        model->m_dit->initConstants(prompt->begin()->second);
+        model->m_dit->initConstants(prompt->begin()->second, options.foldModulation);
 
         auto lqFile = readTorchArchive(folder / kLqProjFile, readOptions(kLqProjFile));
         if (cancelled || stop.stop_requested()) {
@@ -158,6 +167,10 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
             }
             model->m_tcDecoder = *tc;
             model->m_tcDecoder->to(options.device, options.dtype);
+            // cuDNN's NHWC convolutions (decoder_nhwc=0 keeps NCHW, for A/B measurements).
+            if (options.device.is_cuda() && options.decoderChannelsLast) {
+                model->m_tcDecoder->useChannelsLast(true);
+            }
         } else {
             auto vae = loadWanVaeDecoder(*decFile, kVaeFile);
             if (!vae) {
@@ -182,28 +195,6 @@ core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::load(
             return cancelledError();
         }
         return modelError("loading '" + folder.string() + "' failed: " + e.what());
-    }
-    return model;
-}
-
-core::Result<std::shared_ptr<FlashVsrModel>> FlashVsrModel::acquire(
-    const std::filesystem::path& folder, const FlashVsrOptions& options, const Progress& progress,
-    std::stop_token stop) {
-    using Key = std::tuple<std::string, std::string, int, int, std::string>;
-    static std::mutex mutex;
-    static std::map<Key, std::weak_ptr<FlashVsrModel>> loaded;
-    const Key key{std::filesystem::weakly_canonical(folder).string(), options.device.str(),
-                  static_cast<int>(options.dtype), static_cast<int>(options.decoder),
-                  options.version};
-    std::lock_guard lock(mutex);
-    if (auto it = loaded.find(key); it != loaded.end()) {
-        if (auto model = it->second.lock()) {
-            return model;
-        }
-    }
-    auto model = load(folder, options, progress, stop);
-    if (model) {
-        loaded[key] = *model;
     }
     return model;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// FlashVsrModel: the weights, loaded once and shared by every stream (read-only after load).
+// FlashVsrModel: the weights, loaded once and shared by every stream (immutable after load:
+// forward passes write no member, so streams on several threads may share it).
 // Files are the official release files (spec §1.1); loading is strict via loadStateDict.
 
 #include <filesystem>
@@ -28,20 +29,20 @@ public:
     using Progress = std::function<void(const std::string& file, int64_t done, int64_t total)>;
 
     // Loads from `folder` for `options` (device, dtype, decoder, version). The version is taken
-    // from the files (flashvsr_config.json or h3's checkModelFolder); an explicit options.version
+    // from the files (flashvsr_config.json, else the folder report); an explicit options.version
     // that contradicts it is refused (v1 code with v1.1 weights causes ghosting). A stop request
     // ends the load at the next progress report with ErrorCode::Cancelled.
-    static core::Result<std::shared_ptr<FlashVsrModel>> load(const std::filesystem::path& folder,
-                                                             const FlashVsrOptions& options,
+    static core::Result<std::shared_ptr<FlashVsrModel>> load(const ModelFolderReport& folder,
+                                                             const ModelOptions& options,
                                                              const Progress& progress = {},
                                                              std::stop_token stop = {});
-    // Same, but returns the already loaded model for the same folder/device/dtype/decoder.
-    static core::Result<std::shared_ptr<FlashVsrModel>> acquire(const std::filesystem::path& folder,
-                                                                const FlashVsrOptions& options,
-                                                                const Progress& progress = {},
-                                                                std::stop_token stop = {});
+    // Same for a folder not checked yet (debug tools, tests): checks it first.
+    static core::Result<std::shared_ptr<FlashVsrModel>> load(const std::filesystem::path& folder,
+                                                             const ModelOptions& options,
+                                                             const Progress& progress = {},
+                                                             std::stop_token stop = {});
 
-    const FlashVsrOptions& options() const { return m_options; }  // version filled in
+    const ModelOptions& options() const { return m_options; }  // version filled in
     const std::filesystem::path& folder() const { return m_folder; }
     // Modules are logically const after load; forward() needs non-const access in LibTorch.
     WanDit& dit() const { return m_dit; }
@@ -51,7 +52,7 @@ public:
     int64_t parameterBytes() const { return m_parameterBytes; }
 
 private:
-    FlashVsrOptions m_options;
+    ModelOptions m_options;
     std::filesystem::path m_folder;
     mutable WanDit m_dit{nullptr};
     mutable LqProjector m_lqProjector{nullptr};

@@ -19,9 +19,51 @@ bool parseDouble(const std::string& text, double& out) {
     }
 }
 
-core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::string& value) {
+bool parseFlag(const std::string& text, bool& out) {
+    if (text == "1" || text == "on" || text == "true") {
+        out = true;
+    } else if (text == "0" || text == "off" || text == "false") {
+        out = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::string& value) {
+    ModelOptions& o = all.model;
+    StreamOptions& s = all.stream;
     double number = 0.0;
-    if (key == "version") {
+    if (key == "attention") {
+        if (value == "auto") {
+            s.attention = AttentionPath::Auto;
+        } else if (value == "paged") {
+            s.attention = AttentionPath::Paged;
+        } else if (value == "gather") {
+            s.attention = AttentionPath::Gather;
+        } else if (value == "runs") {
+            s.attention = AttentionPath::Runs;
+        } else if (value == "reference") {
+            s.attention = AttentionPath::Reference;
+        } else {
+            return invalid("attention must be auto, paged, gather, runs or reference, got '" +
+                           value + "'");
+        }
+    } else if (key == "fold" || key == "decoder_nhwc" || key == "fused") {
+        bool flag = false;
+        if (!parseFlag(value, flag)) {
+            return invalid(key + " must be 0 or 1, got '" + value + "'");
+        }
+        (key == "fold"    ? o.foldModulation
+         : key == "fused" ? o.fusedKernels
+                          : o.decoderChannelsLast) = flag;
+    } else if (key == "overlap" || key == "profile") {
+        bool flag = false;
+        if (!parseFlag(value, flag)) {
+            return invalid(key + " must be 0 or 1, got '" + value + "'");
+        }
+        (key == "overlap" ? s.decoderOverlap : s.profile) = flag;
+    } else if (key == "version") {
         if (!value.empty() && value != "v1" && value != "v1.1") {
             return invalid("version must be v1 or v1.1, got '" + value + "'");
         }
@@ -36,11 +78,11 @@ core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::strin
         }
     } else if (key == "color_fix" || key == "colorfix") {
         if (value == "adain") {
-            o.colorFix = ColorFixMethod::AdaIn;
+            s.colorFix = ColorFixMethod::AdaIn;
         } else if (value == "wavelet") {
-            o.colorFix = ColorFixMethod::Wavelet;
+            s.colorFix = ColorFixMethod::Wavelet;
         } else if (value == "none") {
-            o.colorFix = ColorFixMethod::None;
+            s.colorFix = ColorFixMethod::None;
         } else {
             return invalid("color_fix must be adain, wavelet or none, got '" + value + "'");
         }
@@ -68,24 +110,29 @@ core::Status setOne(FlashVsrOptions& o, const std::string& key, const std::strin
         if (!(number >= 1.0 && number <= 16.0)) {
             return invalid("scale must be in [1, 16], got " + value);
         }
-        o.scale = number;
+        all.scale = number;
     } else if (key == "sparse_ratio") {
         if (!(number > 0.0 && number <= 64.0)) {
             return invalid("sparse_ratio must be in (0, 64], got " + value);
         }
-        o.sparseRatio = number;
+        s.sparseRatio = number;
     } else if (key == "kv_ratio") {
         if (!(number >= 1.0 && number <= 16.0)) {
             return invalid("kv_ratio must be in [1, 16], got " + value);
         }
-        o.kvRatio = number;
+        s.kvRatio = number;
     } else if (key == "local_range") {
         if (!(number >= 1.0 && number <= 255.0) || number != static_cast<int64_t>(number)) {
             return invalid("local_range must be an integer in [1, 255], got " + value);
         }
-        o.localRange = static_cast<int64_t>(number);
+        s.localRange = static_cast<int64_t>(number);
     } else if (key == "seed") {
-        o.seed = static_cast<int64_t>(number);
+        s.seed = static_cast<int64_t>(number);
+    } else if (key == "gather_budget_mb") {
+        if (number != 0 && !(number >= 64 && number <= (1 << 20))) {
+            return invalid("gather_budget_mb must be 0 (automatic) or 64..1048576, got " + value);
+        }
+        s.gatherBudgetBytes = static_cast<int64_t>(number) << 20;
     } else {
         return invalid("unknown FlashVSR option '" + key + "'");
     }
@@ -98,14 +145,15 @@ core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSe
     FlashVsrOptions o;
     const bool cuda =
         s.device.empty() ? torch::cuda::is_available() : s.device.rfind("cuda", 0) == 0;
-    o.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    o.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
+    o.model.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    o.model.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
     std::ostringstream list;
-    list << "version=" << s.modelVersion << ",decoder=" << s.decoder
+    list << "version=" << s.modelVersion << ",decoder=" << core::toString(s.decoder)
          << ",sparse_ratio=" << s.sparseRatio << ",kv_ratio=" << s.kvRatio
-         << ",local_range=" << s.localRange << ",color_fix=" << s.colorFix << ",seed=" << s.seed;
-    if (!s.dtype.empty()) {
-        list << ",dtype=" << s.dtype;
+         << ",local_range=" << s.localRange << ",color_fix=" << core::toString(s.colorFix)
+         << ",seed=" << s.seed;
+    if (s.dtype != core::ComputeDtype::Auto) {
+        list << ",dtype=" << core::toString(s.dtype);
     }
     if (!s.device.empty()) {
         list << ",device=" << s.device;
@@ -137,16 +185,47 @@ core::Status FlashVsrOptions::applyKeyValues(const std::string& list) {
     return {};
 }
 
-std::string FlashVsrOptions::describe() const {
+const char* toString(AttentionPath path) {
+    switch (path) {
+        case AttentionPath::Paged:
+            return "paged";
+        case AttentionPath::Gather:
+            return "gather";
+        case AttentionPath::Runs:
+            return "runs";
+        case AttentionPath::Reference:
+            return "reference";
+        case AttentionPath::Auto:
+            break;
+    }
+    return "auto";
+}
+
+std::string describe(const ModelOptions& model, const StreamOptions& stream) {
     std::ostringstream out;
-    out << "FlashVSR " << (version.empty() ? "?" : version) << " "
-        << (decoder == DecoderKind::Tiny ? "tiny" : "full") << " sparse_ratio=" << sparseRatio
-        << " kv_ratio=" << kvRatio << " local_range=" << localRange << " color_fix="
-        << (colorFix == ColorFixMethod::AdaIn     ? "adain"
-            : colorFix == ColorFixMethod::Wavelet ? "wavelet"
-                                                  : "none")
-        << " seed=" << seed << " " << (dtype == torch::kBFloat16 ? "bf16" : "fp32") << " "
-        << device.str();
+    out << "FlashVSR " << (model.version.empty() ? "?" : model.version) << " "
+        << (model.decoder == DecoderKind::Tiny ? "tiny" : "full")
+        << " sparse_ratio=" << stream.sparseRatio << " kv_ratio=" << stream.kvRatio
+        << " local_range=" << stream.localRange << " color_fix="
+        << (stream.colorFix == ColorFixMethod::AdaIn     ? "adain"
+            : stream.colorFix == ColorFixMethod::Wavelet ? "wavelet"
+                                                         : "none")
+        << " seed=" << stream.seed << " " << (model.dtype == torch::kBFloat16 ? "bf16" : "fp32")
+        << " " << model.device.str();
+    // The attention path changes the numerics slightly (fp32 reference vs the bf16 kernels).
+    if (stream.attention != AttentionPath::Auto) {
+        out << " attention=" << toString(stream.attention);
+    }
+    // Off-default CUDA speed paths change the numerics at the bf16 rounding level.
+    if (!model.foldModulation) {
+        out << " fold=0";
+    }
+    if (!model.decoderChannelsLast) {
+        out << " decoder_nhwc=0";
+    }
+    if (!model.fusedKernels) {
+        out << " fused=0";
+    }
     return out.str();
 }
 

@@ -1,20 +1,19 @@
 // FlashVsrProcessor: the FlashVSR engine behind core::FrameProcessor (issue #3 §3). Converts RGB
 // frames to [-1,1], resizes them bicubically to the output size (the model always sees HR-sized
 // input), streams them through FlashVsrStream and converts the outputs back with rounding.
-// Owned by one thread (the pipeline's process stage), like every FrameProcessor.
+// Owned by one thread (the pipeline's process stage), like every FrameProcessor; its tensor work
+// runs in pieces through the device's ComputeExecutor (export or preview turn).
 
-#include "fvs/gpu/flashvsr_processor.h"
+#include "engine/flashvsr_processor.h"
 
 #include <deque>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "engine/chunk_schedule.h"
-#include "engine/flashvsr_model.h"
-#include "engine/flashvsr_options.h"
 #include "engine/flashvsr_stream.h"
 #include "engine/frame_tensor.h"
-#include "fvs/gpu/model_files.h"
 #include "engine/lq_input.h"
 #include "model/wan_dit.h"
 
@@ -36,13 +35,20 @@ core::Error fromException(const std::exception& e) {
 
 class FlashVsrProcessor : public core::FrameProcessor {
 public:
-    FlashVsrProcessor(core::EngineSettings settings, std::shared_ptr<const FlashVsrModel> model)
-        : m_settings(std::move(settings)), m_model(std::move(model)), m_stream(m_model) {
+    FlashVsrProcessor(core::ScaleRequest scale, std::shared_ptr<const FlashVsrModel> model,
+                      const StreamOptions& options, std::shared_ptr<ComputeExecutor> executor,
+                      ComputeRole role)
+        : m_scale(scale),
+          m_model(std::move(model)),
+          m_stream(m_model, options),
+          m_executor(std::move(executor)),
+          m_role(role),
+          m_exportSession(*m_executor) {
         m_stream.setCollectStats(false);  // a device sync per block otherwise
     }
 
     core::Result<core::ProcessorPlan> configure(const core::StreamInfo& input) override {
-        auto geometry = core::resolveOutputGeometry(input, m_settings.scale);
+        auto geometry = core::resolveOutputGeometry(input, m_scale);
         if (!geometry) {
             return geometry.error();
         }
@@ -58,7 +64,7 @@ public:
         m_plan.output = *geometry;
         m_plan.latencyFrames = latencyFrames();
         m_plan.engineName = "flashvsr";
-        m_plan.engineDescription = m_model->options().describe();
+        m_plan.engineDescription = describe(m_model->options(), m_stream.options());
         m_configured = true;
         return m_plan;
     }
@@ -69,18 +75,23 @@ public:
                                    "FlashVSR: push() before configure()");
         }
         try {
-            // Only the 8/16-bit codes cross to the device; conversion and resize run there.
-            auto image = frameToUnitTensor(frame, m_model->options().device);
-            if (!image) {
-                return image.error();
+            const auto status = compute([&]() -> core::Status {
+                // Only the 8/16-bit codes cross to the device; conversion and resize run there.
+                auto image = frameToUnitTensor(frame, m_model->options().device);
+                if (!image) {
+                    return image.error();
+                }
+                // (3, h, w) → (1, 3, 1, h, w) for the resize, then (1, 3, H, W) for the stream.
+                auto hr = bicubicResize(image->unsqueeze(0).unsqueeze(2), m_plan.output.height,
+                                        m_plan.output.width, BicubicKernel::Pil);
+                m_stream.push(hr.select(2, 0), stopToken());  // (1, 3, H, W)
+                return {};
+            });
+            if (!status) {
+                return status;
             }
-            // (3, h, w) → (1, 3, 1, h, w) for the resize, then (1, 3, H, W) for the stream.
-            auto hr = bicubicResize(image->unsqueeze(0).unsqueeze(2), m_plan.output.height,
-                                    m_plan.output.width, BicubicKernel::Pil);
-            m_stream.push(hr.select(2, 0), stopToken());  // (1, 3, H, W)
         } catch (const std::exception& e) {
-            m_stream.reset();
-            m_meta.clear();
+            dropStream();
             return fromException(e);
         }
         m_meta.push_back({frame.index, frame.ptsUs, frame.av->pts});
@@ -98,18 +109,18 @@ public:
 
     core::Status finish() override {
         try {
-            m_stream.finish(stopToken());
+            compute([&] { m_stream.finish(stopToken()); });
         } catch (const std::exception& e) {
-            m_stream.reset();
-            m_meta.clear();
+            dropStream();
             return fromException(e);
         }
-        return collect();
+        auto status = collect();
+        m_exportSession.end();  // the stream is done: a waiting preview may go
+        return status;
     }
 
     void reset() override {
-        m_stream.reset();
-        m_meta.clear();
+        dropStream();
         m_out.clear();
         std::lock_guard lock(m_stopMutex);
         m_stop = std::stop_source{};  // re-armed after a cancel
@@ -137,9 +148,27 @@ private:
         int64_t pts;
     };
 
+    // Runs `piece` in this processor's turn on the device; an export's first piece opens its
+    // session.
+    template <typename Piece>
+    std::invoke_result_t<Piece> compute(Piece&& piece) {
+        if (m_role == ComputeRole::Export) {
+            m_exportSession.begin();
+        }
+        return m_executor->run(m_role, stopToken(), std::forward<Piece>(piece));
+    }
+
+    // After an error or a reset: the session state goes, and the export's turn with it. Freeing
+    // is no compute: it needs no turn (a preview must not wait for an export to drop its state).
+    void dropStream() {
+        m_stream.reset();
+        m_meta.clear();
+        m_exportSession.end();
+    }
+
     core::Status collect() {
         try {
-            return collectReady();
+            return compute([&] { return collectReady(); });
         } catch (const std::exception& e) {
             return fromException(e);
         }
@@ -203,9 +232,12 @@ private:
         return m_stop.get_token();
     }
 
-    core::EngineSettings m_settings;
-    std::shared_ptr<const FlashVsrModel> m_model;
+    core::ScaleRequest m_scale;
+    std::shared_ptr<const FlashVsrModel> m_model;  // a lease from the engine's model cache
     FlashVsrStream m_stream;
+    std::shared_ptr<ComputeExecutor> m_executor;
+    ComputeRole m_role;
+    ExportSession m_exportSession;  // open while an export's stream runs
     core::ProcessorPlan m_plan;
     bool m_configured = false;
     std::deque<Meta> m_meta;  // pts/index of pushed frames whose outputs are not out yet
@@ -217,22 +249,11 @@ private:
 
 }  // namespace
 
-core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
-    const core::EngineSettings& settings, const core::EngineLoadObserver& observer) {
-    auto options = FlashVsrOptions::fromSettings(settings);
-    if (!options) {
-        return options.error();
-    }
-    auto folder = findModelFolder(settings.modelsDir);
-    if (!folder) {
-        return folder.error();
-    }
-    auto model = FlashVsrModel::acquire(folder->folder, *options, observer.progress, observer.stop);
-    if (!model) {
-        return model.error();
-    }
-    return std::unique_ptr<core::FrameProcessor>(
-        std::make_unique<FlashVsrProcessor>(settings, *model));
+std::unique_ptr<core::FrameProcessor> makeFlashVsrProcessor(
+    const core::ScaleRequest& scale, std::shared_ptr<const FlashVsrModel> model,
+    const StreamOptions& options, std::shared_ptr<ComputeExecutor> executor, ComputeRole role) {
+    return std::make_unique<FlashVsrProcessor>(scale, std::move(model), options,
+                                               std::move(executor), role);
 }
 
 }  // namespace fvs::gpu

@@ -4,22 +4,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
-#ifdef FVS_HAVE_CUDA
-#include <ATen/cuda/CUDAEvent.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
-#endif
 
-#include "engine/chunk_schedule.h"
-#include "model/color_fix.h"
-#include "fvs/gpu/device_info.h"
 #include "engine/lq_input.h"
-#include "model/sparse_attention.h"
 #include "engine/stage_profiler.h"
+#include "fvs/gpu/device_info.h"
+#include "model/color_fix.h"
+#include "model/sparse_attention.h"
 
 namespace fvs::gpu {
 namespace {
@@ -39,10 +32,35 @@ std::string gib(int64_t bytes) {
 
 }  // namespace
 
-FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model)
-    : m_model(std::move(model)),
-      m_generator(at::detail::createCPUGenerator()),
-      m_profile(std::getenv("FVS_PROFILE") != nullptr) {
+// StreamOptions::profile: the wall time of each stage of a chunk, the device synchronised at every
+// mark, as one stderr line per chunk.
+class FlashVsrStream::ChunkTimer {
+public:
+    ChunkTimer(bool on, const torch::Device& device) : m_on(on), m_device(device) {}
+    void item(const char* stage, double ms) {
+        char text[64];
+        std::snprintf(text, sizeof text, " %s %.1f ms", stage, ms);
+        m_text += text;
+    }
+    void mark(const char* stage) {
+        if (m_on) {
+            item(stage, StageProfiler::lapMs(m_last, m_device));
+        }
+    }
+    bool on() const { return m_on; }
+    std::chrono::steady_clock::time_point started() const { return m_started; }
+    const std::string& text() const { return m_text; }
+
+private:
+    bool m_on;
+    torch::Device m_device;
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point m_last = m_started;
+    std::string m_text;
+};
+
+FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model, StreamOptions options)
+    : m_model(std::move(model)), m_options(options), m_generator(at::detail::createCPUGenerator()) {
     TORCH_CHECK(m_model != nullptr, "FlashVsrStream needs a model");
 }
 
@@ -75,9 +93,11 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
     const int64_t hp = alignUp(height), wp = alignUp(width);
     if (opts.device.is_cuda()) {
         const auto device = queryDevice();
+        const int64_t gather = m_options.gatherBudgetBytes > 0 ? m_options.gatherBudgetBytes
+                                                               : automaticGatherBudgetBytes();
         const int64_t need =
-            estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, opts.kvGroups(),
-                                 gatherBudgetBytes() + (512LL << 20), overlapDecoding());
+            estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, m_options.kvGroups(),
+                                 gather + (512LL << 20), overlapDecoding());
         if (device.freeMemoryBytes > 0 && need > device.freeMemoryBytes) {
             // Memory grows about linearly with the pixel count: scale both sides equally.
             const double s = std::sqrt(static_cast<double>(device.freeMemoryBytes) / need);
@@ -102,17 +122,20 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
 }
 
 void FlashVsrStream::reset() {
-    flushInFlight();  // the side stream may still use the decoder state dropped below
+    if (m_decoder) {
+        m_decoder->drain();  // the side stream may still use the decoder state dropped below
+    }
     m_pending.clear();
     m_pendingBase = 0;
     m_real = m_total = m_nextChunk = m_emitted = 0;
     m_limit = -1;
     m_ready.clear();
     m_caches.assign(static_cast<size_t>(m_model->dit()->config().numLayers), KvCache{});
+    m_kvPool.reset();
     m_lqState.reset();
     m_tcState.reset();
     m_vaeState.reset();
-    m_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(m_model->options().seed));
+    m_generator = at::detail::createCPUGenerator(static_cast<uint64_t>(m_options.seed));
     m_stats = {};
 }
 
@@ -158,7 +181,9 @@ void FlashVsrStream::finish(std::stop_token stop, int64_t outputFrames) {
         }
         runChunk(m_nextChunk, stop);
     }
-    flushInFlight();
+    if (m_decoder) {
+        emit(m_decoder->drain());
+    }
 }
 
 torch::Tensor FlashVsrStream::take() {
@@ -198,11 +223,87 @@ torch::Tensor FlashVsrStream::noiseFor(int64_t latentBegin, int64_t latentEnd) {
     return noise.to(opts.device, opts.dtype);
 }
 
+torch::Tensor FlashVsrStream::ditStep(const ChunkPlan& plan, const DitHooks& hooks,
+                                      ChunkTimer& timer, std::stop_token stop) {
+    auto tap = [&](const std::string& name, const torch::Tensor& t) {
+        if (hooks.tap) {
+            hooks.tap(name, t);
+        }
+    };
+    auto lq = window(plan.inputBegin, plan.inputEnd);                    // (1, 3, 25 or 8, Hp, Wp)
+    auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)
+    tap("lq_tokens", tokens);
+    timer.mark("lq_proj");
+    auto noise = noiseFor(plan.latentBegin, plan.latentEnd);  // (1, 16, f, Hp/8, Wp/8)
+    tap("noise", noise);
+    DitChunkParams params;
+    params.t0 = plan.latentBegin;
+    params.topkRatio = lcsaTopkRatio(m_options.sparseRatio, m_paddedHeight, m_paddedWidth);
+    params.localRange = m_options.localRange;
+    params.kvGroups = m_options.kvGroups();
+    params.attention = m_options.attention;
+    params.gatherBudgetBytes = m_options.gatherBudgetBytes;
+    params.kvPool = &m_kvPool;
+    params.fusedKernels = m_model->options().fusedKernels;
+    params.hooks = &hooks;
+    params.stats = m_collectStats ? &m_stats : nullptr;
+    auto v = m_model->dit()->forward(noise, tokens, params, m_caches, stop);
+    auto z0 = noise - v;  // one-step flow matching at sigma = 1 (spec §2.8)
+    tap("z0", z0);
+    timer.mark("dit");
+    return z0;
+}
+
+torch::Tensor FlashVsrStream::decodeChunk(int64_t k, const ChunkPlan& plan, const torch::Tensor& z0,
+                                          const torch::Tensor& cond, const DitHooks& hooks,
+                                          ChunkTimer& timer) {
+    auto tap = [&](const std::string& name, const torch::Tensor& t) {
+        if (hooks.tap) {
+            hooks.tap(name, t);
+        }
+    };
+    torch::Tensor decoded;
+    if (m_model->options().decoder == DecoderKind::Tiny) {
+        decoded = m_model->tcDecoder()->decodeChunk(z0, cond, m_tcState);
+    } else {
+        decoded = m_model->vaeDecoder()->decodeChunk(z0, m_vaeState);
+    }
+    TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
+                " frames for chunk ", k, ", expected ", cond.size(2));
+    tap("decoded", decoded);
+    timer.mark("decode");
+    auto frames = applyColorFix(decoded, cond, m_options.colorFix);  // (1, 3, n, Hp, Wp)
+    tap("frames", frames);
+    timer.mark("color_fix");
+    auto out = frames[0]
+                   .slice(2, 0, m_height)
+                   .slice(3, 0, m_width)
+                   .permute({1, 0, 2, 3})
+                   .to(torch::kFloat32)
+                   .contiguous();  // (n, 3, H, W)
+    int64_t keep = out.size(0);
+    if (m_limit >= 0) {
+        keep = std::clamp<int64_t>(m_limit - plan.condBegin, 0, keep);
+    }
+    return out.slice(0, 0, keep);
+}
+
+void FlashVsrStream::emit(std::vector<torch::Tensor> frames) {
+    for (auto& f : frames) {
+        if (f.size(0) > 0) {
+            m_emitted += f.size(0);
+            m_ready.push_back(std::move(f));
+        }
+    }
+}
+
 void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     if (stop.stop_requested()) {
         throw StopRequested();
     }
-    const auto& opts = m_model->options();
+    const torch::Device device = m_model->options().device;
+    const StageProfiler::Scope profiling(m_options.profile);
+    ChunkTimer timer(m_options.profile, device);
     const ChunkPlan plan = chunkPlan(k);
     const std::string prefix = "chunk" + std::to_string(k) + ".";
     DitHooks prefixed;
@@ -214,118 +315,35 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
         }
         prefixed.injectMask = m_hooks->injectMask;
     }
-    auto tap = [&](const std::string& name, const torch::Tensor& t) {
-        if (prefixed.tap) {
-            prefixed.tap(name, t);
-        }
-    };
-    // FVS_PROFILE: wall time of each stage, the device synchronised at every mark.
-    using Clock = std::chrono::steady_clock;
-    auto last = Clock::now();
-    std::string profile;
-    auto item = [&](const char* stage, double ms) {
-        char text[64];
-        std::snprintf(text, sizeof text, " %s %.1f ms", stage, ms);
-        profile += text;
-    };
-    auto mark = [&](const char* stage) {
-        if (m_profile) {
-            item(stage, StageProfiler::lapMs(last, opts.device));
-        }
-    };
-    if (m_profile && m_lastChunkEnd != Clock::time_point{}) {
+    if (timer.on() && m_lastChunkEnd != std::chrono::steady_clock::time_point{}) {
         // Host time between chunks: frame conversion, resize, the pipeline's other stages.
-        item("between", std::chrono::duration<double, std::milli>(last - m_lastChunkEnd).count());
+        timer.item(
+            "between",
+            std::chrono::duration<double, std::milli>(timer.started() - m_lastChunkEnd).count());
     }
-    auto lq = window(plan.inputBegin, plan.inputEnd);                    // (1, 3, 25 or 8, Hp, Wp)
-    auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)
-    tap("lq_tokens", tokens);
-    mark("lq_proj");
-    auto noise = noiseFor(plan.latentBegin, plan.latentEnd);  // (1, 16, f, Hp/8, Wp/8)
-    tap("noise", noise);
-    DitChunkParams params;
-    params.t0 = plan.latentBegin;
-    params.topkRatio = lcsaTopkRatio(opts.sparseRatio, m_paddedHeight, m_paddedWidth);
-    params.localRange = opts.localRange;
-    params.kvGroups = opts.kvGroups();
-    params.hooks = &prefixed;
-    params.stats = m_collectStats ? &m_stats : nullptr;
-    auto v = m_model->dit()->forward(noise, tokens, params, m_caches, stop);
-    auto z0 = noise - v;  // one-step flow matching at sigma = 1 (spec §2.8)
-    tap("z0", z0);
-    mark("dit");
+    auto z0 = ditStep(plan, prefixed, timer, stop);
     if (stop.stop_requested()) {
         throw StopRequested();
     }
     auto cond = window(plan.condBegin, plan.condEnd);  // (1, 3, 21 or 8, Hp, Wp)
-    // Decoder + colour fix + crop: (keep, 3, H, W) float32; outputs past the pushed count come
-    // from tail padding and are dropped (frame-exact).
-    auto decodeChunk = [&]() {
-        torch::Tensor decoded;
-        if (opts.decoder == DecoderKind::Tiny) {
-            decoded = m_model->tcDecoder()->decodeChunk(z0, cond, m_tcState);
-        } else {
-            decoded = m_model->vaeDecoder()->decodeChunk(z0, m_vaeState);
+    const bool overlap = overlapDecoding();
+    if (!m_decoder || m_decoder->overlapping() != overlap) {
+        if (m_decoder) {
+            emit(m_decoder->drain());
         }
-        TORCH_CHECK(decoded.size(2) == cond.size(2), "decoder returned ", decoded.size(2),
-                    " frames for chunk ", k, ", expected ", cond.size(2));
-        tap("decoded", decoded);
-        mark("decode");
-        auto frames = applyColorFix(decoded, cond, opts.colorFix);  // (1, 3, n, Hp, Wp)
-        tap("frames", frames);
-        mark("color_fix");
-        auto out = frames[0]
-                       .slice(2, 0, m_height)
-                       .slice(3, 0, m_width)
-                       .permute({1, 0, 2, 3})
-                       .to(torch::kFloat32)
-                       .contiguous();  // (n, 3, H, W)
-        int64_t keep = out.size(0);
-        if (m_limit >= 0) {
-            keep = std::clamp<int64_t>(m_limit - plan.condBegin, 0, keep);
-        }
-        return out.slice(0, 0, keep);
-    };
-    torch::Tensor out;
-    bool queued = false;
-#ifdef FVS_HAVE_CUDA
-    if (overlapDecoding()) {
-        const auto device = opts.device;
-        auto mainStream = c10::cuda::getCurrentCUDAStream(device.index());
-        if (!m_sideStream) {
-            m_sideStream = std::make_shared<c10::cuda::CUDAStream>(
-                c10::cuda::getStreamFromPool(false, device.index()));
-        }
-        const auto& side = *std::static_pointer_cast<c10::cuda::CUDAStream>(m_sideStream);
-        at::cuda::CUDAEvent ready;
-        ready.record(mainStream);
-        ready.block(side);
-        // Made on the main stream, read on the side stream: keep their memory until it is done.
-        z0.record_stream(side.unwrap());
-        cond.record_stream(side.unwrap());
-        {
-            c10::cuda::CUDAStreamGuard guard(side);
-            out = decodeChunk();
-        }
-        auto done = std::make_shared<at::cuda::CUDAEvent>();
-        done->record(side);
-        flushInFlight();  // chunk k-1's frames: its decode ran beside this chunk's DiT
-        m_inFlight.push_back({out, done});
-        queued = true;
+        m_decoder = OverlappedDecoder::create(device, overlap);
     }
-#endif
-    if (!queued) {
-        out = decodeChunk();
-        if (out.size(0) > 0) {
-            m_ready.push_back(out);
-            m_emitted += out.size(0);
-        }
-    }
-    if (m_profile) {
+    int64_t decodedFrames = 0;
+    emit(m_decoder->submit({z0, cond}, [&] {
+        auto out = decodeChunk(k, plan, z0, cond, prefixed, timer);
+        decodedFrames = out.size(0);
+        return out;
+    }));
+    if (timer.on()) {
         std::fprintf(stderr, "profile chunk %lld (%lld frames):%s\n  dit stages (ms): %s\n",
-                     static_cast<long long>(k), static_cast<long long>(out.size(0)),
-                     profile.c_str(), StageProfiler::drain().c_str());
-        m_lastChunkEnd = Clock::now();
+                     static_cast<long long>(k), static_cast<long long>(decodedFrames),
+                     timer.text().c_str(), StageProfiler::drain().c_str());
+        m_lastChunkEnd = std::chrono::steady_clock::now();
     }
     ++m_nextChunk;
     // Only frames the next chunk's decoder/colour fix still reads stay buffered.
@@ -337,33 +355,8 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
 }
 
 bool FlashVsrStream::overlapDecoding() const {
-#ifdef FVS_HAVE_CUDA
-    static const bool enabled = [] {
-        const char* env = std::getenv("FVS_OVERLAP");
-        return env == nullptr || std::string(env) != "0";
-    }();
-    // Taps and injected masks want the plain order of operations.
     const bool hooked = m_hooks != nullptr && (m_hooks->tap || m_hooks->injectMask);
-    return enabled && !hooked && m_model->options().device.is_cuda();
-#else
-    return false;
-#endif
-}
-
-void FlashVsrStream::flushInFlight() {
-#ifdef FVS_HAVE_CUDA
-    for (auto& f : m_inFlight) {
-        std::static_pointer_cast<at::cuda::CUDAEvent>(f.done)->synchronize();
-        if (f.frames.size(0) > 0) {
-            // Allocated on the side stream, read on the main one from now on.
-            f.frames.record_stream(
-                c10::cuda::getCurrentCUDAStream(f.frames.device().index()).unwrap());
-            m_ready.push_back(f.frames);
-            m_emitted += f.frames.size(0);
-        }
-    }
-#endif
-    m_inFlight.clear();
+    return m_options.decoderOverlap && !hooked && m_model->options().device.is_cuda();
 }
 
 }  // namespace fvs::gpu

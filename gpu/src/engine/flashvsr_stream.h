@@ -3,8 +3,8 @@
 // per-session state: DiT KV caches, LQ-projector caches, decoder memory, the look-ahead window of
 // input frames and the noise generator. Frame-exact (chunk_schedule.h): every pushed frame yields
 // exactly one output frame, in order; any output size (padded by replication to multiples of 128,
-// cropped back). Memory is constant in the stream length. Not thread-safe: one thread owns a
-// stream.
+// cropped back). Memory is constant in the stream length. Its StreamOptions are its own: streams
+// with different options (and sizes) share one model. Not thread-safe: one thread owns a stream.
 
 #include <chrono>
 #include <cstdint>
@@ -16,15 +16,22 @@
 
 #include <torch/torch.h>
 
-#include "model/dit_hooks.h"
+#include "engine/chunk_schedule.h"
 #include "engine/flashvsr_model.h"
+#include "engine/flashvsr_options.h"
+#include "engine/overlapped_decoder.h"
 #include "fvs/core/result.h"
+#include "model/dit_hooks.h"
+#include "model/paged_kv_pool.h"
 
 namespace fvs::gpu {
 
 class FlashVsrStream {
 public:
-    explicit FlashVsrStream(std::shared_ptr<const FlashVsrModel> model);
+    explicit FlashVsrStream(std::shared_ptr<const FlashVsrModel> model, StreamOptions options = {});
+
+    const StreamOptions& options() const { return m_options; }
+    const FlashVsrModel& model() const { return *m_model; }
 
     // Output (HR) size of the stream. A size the device cannot hold is refused (OutOfMemory) with
     // the largest size that would fit. Resets the stream.
@@ -65,12 +72,25 @@ public:
                                         bool decoderOverlap = false);
 
 private:
+    class ChunkTimer;
     void appendFrame(const torch::Tensor& frame);  // (3, H, W)
+    // One chunk: the DiT step, then decode + colour fix through m_decoder.
     void runChunk(int64_t k, std::stop_token stop);
+    // LQ projector + noise + one DiT evaluation: the chunk's clean latents z0 (1, 16, f, h, w).
+    torch::Tensor ditStep(const ChunkPlan& plan, const DitHooks& hooks, ChunkTimer& timer,
+                          std::stop_token stop);
+    // Decoder + colour fix + crop of chunk k: (keep, 3, H, W) float32; outputs past the pushed
+    // count come from tail padding and are dropped (frame-exact).
+    torch::Tensor decodeChunk(int64_t k, const ChunkPlan& plan, const torch::Tensor& z0,
+                              const torch::Tensor& cond, const DitHooks& hooks, ChunkTimer& timer);
+    void emit(std::vector<torch::Tensor> frames);
     torch::Tensor window(int64_t begin, int64_t end) const;  // (1, 3, end-begin, Hp, Wp)
     torch::Tensor noiseFor(int64_t latentBegin, int64_t latentEnd);
+    // Decoder overlap unless taps or injected masks want the plain order of operations.
+    bool overlapDecoding() const;
 
     std::shared_ptr<const FlashVsrModel> m_model;
+    StreamOptions m_options;
     int64_t m_height = 0, m_width = 0, m_paddedHeight = 0, m_paddedWidth = 0;
     std::deque<torch::Tensor>
         m_pending;  // padded input frames (3, Hp, Wp), absolute m_pendingBase..
@@ -82,6 +102,7 @@ private:
     int64_t m_emitted = 0;
     std::vector<torch::Tensor> m_ready;  // (n, 3, H, W) pieces not yet taken
     std::vector<KvCache> m_caches;
+    PagedKvPool m_kvPool;  // the caches' K/V on the paged attention path
     LqProjectorState m_lqState;
     TcDecoderState m_tcState;
     WanVaeDecoderState m_vaeState;
@@ -90,20 +111,8 @@ private:
     const DitHooks* m_hooks = nullptr;
     AttentionStats m_stats;
     bool m_collectStats = true;
-    bool m_profile = false;  // FVS_PROFILE set: per-chunk stage times on stderr (syncs the device)
     std::chrono::steady_clock::time_point m_lastChunkEnd{};
-
-    // CUDA: the decoder and colour fix of chunk k run on a side stream while chunk k+1's DiT runs
-    // (FVS_OVERLAP=0 turns it off); their frames reach m_ready when the next chunk is queued or at
-    // finish(). Type-erased (stream, event) so this header stays CUDA-free.
-    struct InFlight {
-        torch::Tensor frames;        // (keep, 3, H, W)
-        std::shared_ptr<void> done;  // at::cuda::CUDAEvent recorded on the side stream
-    };
-    std::vector<InFlight> m_inFlight;
-    std::shared_ptr<void> m_sideStream;  // c10::cuda::CUDAStream
-    bool overlapDecoding() const;
-    void flushInFlight();
+    std::unique_ptr<OverlappedDecoder> m_decoder;  // made at configure()/reset()
 };
 
 }  // namespace fvs::gpu

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 
 namespace fvs::gpu {
@@ -11,6 +10,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct ThreadState {
+    bool enabled = false;
     Clock::time_point last{};
     std::map<std::string, double> totals;  // ms per stage, ordered by name
 };
@@ -28,9 +28,16 @@ void sync(const torch::Device& device) {
 
 }  // namespace
 
+StageProfiler::Scope::Scope(bool on) : m_previous(state().enabled) {
+    state().enabled = on;
+}
+
+StageProfiler::Scope::~Scope() {
+    state().enabled = m_previous;
+}
+
 bool StageProfiler::enabled() {
-    static const bool on = std::getenv("FVS_PROFILE") != nullptr;
-    return on;
+    return state().enabled;
 }
 
 void StageProfiler::begin(const torch::Device& device) {

@@ -1,7 +1,7 @@
 #pragma once
-// StageProfiler: opt-in wall-time split of the engine's stages (FVS_PROFILE=1). Each mark
+// StageProfiler: opt-in wall-time split of the engine's stages (StreamOptions::profile). Each mark
 // synchronises the device, so it is for finding where the time goes, never for production runs.
-// State is per thread: one engine thread owns a stream.
+// State is per thread: a stream turns it on for its chunk with a Scope on the thread running it.
 
 #include <chrono>
 #include <string>
@@ -12,7 +12,19 @@ namespace fvs::gpu {
 
 class StageProfiler {
 public:
-    static bool enabled();
+    // On for this thread while it lives (nests; restores the previous state).
+    class Scope {
+    public:
+        explicit Scope(bool on);
+        ~Scope();
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        bool m_previous;
+    };
+
+    static bool enabled();  // on this thread
     // Adds the time since the previous mark (or begin()) of this thread to `stage`.
     static void mark(const char* stage, const torch::Device& device);
     // Starts a measured span without attributing the time before it.

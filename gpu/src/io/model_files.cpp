@@ -391,26 +391,18 @@ const std::vector<FileCheck>& fileChecks() {
 
 }  // namespace
 
-std::vector<std::filesystem::path> modelSearchPaths(const std::filesystem::path& explicitDir) {
+std::vector<std::filesystem::path> modelSearchPaths(
+    const std::string& modelsPathList, const std::vector<std::filesystem::path>& appDataDirs) {
     std::vector<std::filesystem::path> paths;
-    if (!explicitDir.empty())
-        paths.push_back(explicitDir);
-    if (const char* env = std::getenv("FLASHVSR_MODELS"); env && *env) {
-        std::string list = env;
-        size_t start = 0;
-        while (start <= list.size()) {
-            const size_t end = std::min(list.find(':', start), list.size());
-            if (end > start)
-                paths.emplace_back(list.substr(start, end - start));
-            start = end + 1;
-        }
+    size_t start = 0;
+    while (start <= modelsPathList.size()) {
+        const size_t end = std::min(modelsPathList.find(':', start), modelsPathList.size());
+        if (end > start)
+            paths.emplace_back(modelsPathList.substr(start, end - start));
+        start = end + 1;
     }
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
-        paths.push_back(std::filesystem::path(xdg) / "flashvsr-studio/models");
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        paths.push_back(std::filesystem::path(home) / ".local/share/flashvsr-studio/models");
-    paths.emplace_back("/usr/local/share/flashvsr-studio/models");
-    paths.emplace_back("/usr/share/flashvsr-studio/models");
+    for (const auto& dir : appDataDirs)
+        paths.push_back(dir / "models");
     return paths;
 }
 
@@ -483,9 +475,11 @@ ModelFolderReport checkModelFolder(const std::filesystem::path& folder) {
     return report;
 }
 
-core::Result<ModelFolderReport> findModelFolder(const std::filesystem::path& explicitDir) {
+core::Result<ModelFolderReport> findModelFolder(
+    const std::filesystem::path& explicitDir,
+    const std::vector<std::filesystem::path>& searchPaths) {
     const auto folders =
-        explicitDir.empty() ? modelSearchPaths() : std::vector<std::filesystem::path>{explicitDir};
+        explicitDir.empty() ? searchPaths : std::vector<std::filesystem::path>{explicitDir};
     std::string searched;
     for (const auto& folder : folders) {
         std::error_code ec;

@@ -90,6 +90,7 @@ bool readAt(int fd, uint64_t offset, void* out, uint64_t n) {
 struct ParsedHeader {
     uint64_t dataStart = 0;  // file offset of the data section
     std::map<std::string, TensorHeaderEntry> entries;
+    std::map<std::string, std::string> metadata;  // __metadata__'s string values
 };
 
 // Validates the JSON header against the file size: known dtypes, non-negative shapes, offsets
@@ -110,8 +111,13 @@ core::Result<ParsedHeader> parseHeader(const std::filesystem::path& path, const 
         return modelError(path, "the safetensors header is not a JSON object");
 
     for (const auto& [key, info] : header.items()) {
-        if (key == "__metadata__")
+        if (key == "__metadata__") {
+            if (info.is_object())
+                for (const auto& [name, value] : info.items())
+                    if (value.is_string())
+                        out.metadata[name] = value.get<std::string>();
             continue;
+        }
         if (!info.is_object())
             return keyError(path, key, "header entry is not an object");
         const auto dt = info.find("dtype");
@@ -237,6 +243,18 @@ core::Result<std::map<std::string, TensorHeaderEntry>> readSafeTensorsHeader(
     if (!header)
         return header.error();
     return std::move(header.value().entries);
+}
+
+core::Result<std::map<std::string, std::string>> readSafeTensorsMetadata(
+    const std::filesystem::path& path) {
+    FdHolder fd;
+    auto size = openForRead(path, fd);
+    if (!size)
+        return size.error();
+    auto header = loadHeader(path, fd.fd, *size);
+    if (!header)
+        return header.error();
+    return std::move(header.value().metadata);
 }
 
 core::Result<TensorMap> readSafeTensors(const std::filesystem::path& path,

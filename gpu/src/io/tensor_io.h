@@ -40,6 +40,9 @@ core::Result<TensorMap> readSafeTensors(const std::filesystem::path& path,
 // Only the (validated) header of a safetensors file: cheap even for the 5.7 GB DiT.
 core::Result<std::map<std::string, TensorHeaderEntry>> readSafeTensorsHeader(
     const std::filesystem::path& path);
+// The `__metadata__` string map of a (validated) safetensors file; empty when it has none.
+core::Result<std::map<std::string, std::string>> readSafeTensorsMetadata(
+    const std::filesystem::path& path);
 // PyTorch zip archives written by torch.save (.ckpt/.pth): a state dict (dict or OrderedDict,
 // possibly nested under "model_state"/"state_dict"), or a single tensor (returned under key "").
 core::Result<TensorMap> readTorchArchive(const std::filesystem::path& path,

@@ -1,10 +1,18 @@
 #include "model/sparse_attention.h"
 
+#ifdef FVS_HAVE_KERNELS
+#include <ATen/cuda/CUDAContext.h>
+
+#include "lcsa_threshold.h"
+#endif
+
+#include "cuda/cudnn_paged_sdpa.h"
+#include "engine/stage_profiler.h"
 #include "fvs/gpu/device_info.h"
+#include "model/paged_kv_pool.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -87,15 +95,63 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
     return mask.view({1, numHeads, lq, lk});    // (1, H, Lq, Lk)
 }
 
+torch::Tensor lcsaThreshold(const torch::Tensor& rows, int64_t k, bool useKernel) {
+    TORCH_CHECK(
+        rows.dim() == 2 && rows.scalar_type() == torch::kFloat32 && 0 <= k && k < rows.size(1),
+        "lcsaThreshold: rows ", rows.sizes(), " ", rows.scalar_type(), " k ", k);
+#ifdef FVS_HAVE_KERNELS
+    if (useKernel && rows.is_cuda()) {
+        // Radix select per row (gpu/kernels/lcsa_threshold.cu): the same value, exactly.
+        auto flat = rows.contiguous();
+        auto threshold = torch::empty({flat.size(0)}, flat.options());
+        const auto status = kernels::launchLcsaThreshold(
+            flat.data_ptr<float>(), flat.size(0), flat.size(1), k, threshold.data_ptr<float>(),
+            at::cuda::getCurrentCUDAStream());
+        TORCH_CHECK(status == cudaSuccess, "LCSA threshold kernel: ", cudaGetErrorString(status));
+        return threshold;
+    }
+#endif
+    (void)useKernel;
+    // The (k+1)-th largest = the (n-k)-th smallest.
+    return std::get<0>(torch::kthvalue(rows, rows.size(1) - k, 1));
+}
+
+torch::Tensor lcsaLocalBias(const torch::Tensor& local, int64_t queryGroups, int64_t keyGroups) {
+    const int64_t ws = local.size(0);
+    return torch::zeros({ws, ws}, local.options().dtype(torch::kFloat32))
+        .masked_fill(local.logical_not(), -std::numeric_limits<float>::infinity())
+        .repeat({queryGroups, keyGroups});  // (Lq, Lk)
+}
+
+torch::Tensor lcsaBlockMaskFromMeans(const torch::Tensor& qMeans, const torch::Tensor& kMeans,
+                                     int64_t numHeads, int64_t queryGroups, int64_t topk,
+                                     const torch::Tensor& bias, bool useKernel) {
+    const int64_t lq = qMeans.size(0);
+    const int64_t lk = kMeans.size(0);
+    TORCH_CHECK(qMeans.dim() == 2 && kMeans.dim() == 2 && qMeans.size(1) == kMeans.size(1) &&
+                    bias.sizes() == torch::IntArrayRef({lq, lk}) && lq % queryGroups == 0,
+                "lcsaBlockMaskFromMeans: q ", qMeans.sizes(), " k ", kMeans.sizes(), " bias ",
+                bias.sizes(), " groups ", queryGroups);
+    const int64_t ws = lq / queryGroups;
+    const int64_t headDim = qMeans.size(1) / numHeads;
+    auto qm = qMeans.view({lq, numHeads, headDim}).permute({1, 0, 2});  // (H, Lq, d)
+    auto km = kMeans.view({lk, numHeads, headDim}).permute({1, 0, 2});  // (H, Lk, d)
+    auto scores = torch::matmul(qm, km.transpose(1, 2)) / std::sqrt(static_cast<double>(headDim));
+    auto probs = torch::softmax(scores.to(torch::kFloat32) + bias, -1);  // (H, Lq, Lk) fp32
+    auto flat = probs.reshape({numHeads * queryGroups, ws * lk});        // (H*groups, ws*Lk)
+    const int64_t n = flat.size(1);
+    const int64_t kk = std::max<int64_t>(0, std::min(n - 1, topk));
+    auto threshold = lcsaThreshold(flat, kk, useKernel);
+    auto mask = flat > threshold.unsqueeze(1);  // strict: ties are dropped
+    return mask.view({1, numHeads, lq, lk});    // (1, H, Lq, Lk)
+}
+
 // Bytes the gathered K/V of one attention call may take: an eighth of the device memory free at
-// first use, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides). Fewer, larger calls keep flash
-// attention's grid (one CTA per query block and head) in full waves: at 768x1408 the whole
-// block's 6.8 GB fits one call on a large GPU, while a small GPU splits the heads.
-int64_t gatherBudgetBytes() {
+// first use, within 1..8 GiB. Fewer, larger calls keep flash attention's grid (one CTA per query
+// block and head) in full waves: at 768x1408 the whole block's 6.8 GB fits one call on a large
+// GPU, while a small GPU splits the heads.
+int64_t automaticGatherBudgetBytes() {
     static const int64_t budget = [] {
-        if (const char* env = std::getenv("FVS_GATHER_BUDGET_MB")) {
-            return std::max<int64_t>(64, std::atoll(env)) << 20;
-        }
         const int64_t free = queryDevice().freeMemoryBytes;
         return std::clamp<int64_t>(free / 8, 1LL << 30, 8LL << 30);
     }();
@@ -104,21 +160,44 @@ int64_t gatherBudgetBytes() {
 
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads) {
-    // FVS_ATTENTION: "gather" (default on CUDA), "runs", or "reference" (fp32, any device).
-    static const std::string mode = [] {
-        const char* env = std::getenv("FVS_ATTENTION");
-        return std::string(env != nullptr ? env : "gather");
-    }();
+                                   int64_t numHeads, AttentionPath path,
+                                   int64_t gatherBudgetBytes) {
     const int64_t headDim = q.size(2) / numHeads;
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    if (mode != "reference" && q.is_cuda() && half && headDim % 8 == 0 && headDim <= 256) {
-        if (mode == "gather") {
-            return blockSparseAttentionVarlen(q, k, v, mask, numHeads, gatherBudgetBytes());
+    if (path != AttentionPath::Reference && q.is_cuda() && half && headDim % 8 == 0 &&
+        headDim <= 256) {
+        if (path == AttentionPath::Runs) {
+            return blockSparseAttentionRuns(q, k, v, mask, numHeads);
         }
-        return blockSparseAttentionRuns(q, k, v, mask, numHeads);
+        const int64_t budget =
+            gatherBudgetBytes > 0 ? gatherBudgetBytes : automaticGatherBudgetBytes();
+        return blockSparseAttentionVarlen(q, k, v, mask, numHeads, budget);
     }
     return blockSparseAttentionReference(q, k, v, mask, numHeads);
+}
+
+torch::Tensor pagedBlockSparseAttention(const torch::Tensor& q, const PagedKvPool& pool,
+                                        const std::vector<int64_t>& slots,
+                                        const torch::Tensor& mask, int64_t numHeads) {
+    const int64_t lq = q.size(0);
+    const int64_t d = q.size(2) / numHeads;
+    TORCH_CHECK(q.dim() == 3 && q.size(1) == kBlockTokens && mask.size(2) == lq,
+                "pagedBlockSparseAttention: q ", q.sizes(), " mask ", mask.sizes());
+    auto qh = q.view({lq, kBlockTokens, numHeads, d})
+                  .permute({2, 0, 1, 3})  // (H, Lq, 128, d)
+                  .contiguous()
+                  .view({numHeads * lq, 1, kBlockTokens, d});  // (B, 1, 128, d)
+    const PageTable pages = pool.pageTable(slots, mask);
+    StageProfiler::mark("self.attn_tables", q.device());
+    auto o = cudnnPagedSdpa(qh, pool.kPages(), pool.vPages(), pages.table, pages.seqLenKv,
+                            1.0 / std::sqrt(static_cast<double>(d)));  // (B, 1, 128, d)
+    StageProfiler::mark("self.attn_sdpa", q.device());
+    // Back to window-major in one pass; a query block without key blocks gives exact zeros.
+    auto out = torch::empty({lq, kBlockTokens, numHeads, d}, q.options());
+    auto headMajorOut = out.permute({2, 0, 1, 3});  // (H, Lq, 128, d) view of out
+    at::mul_out(headMajorOut, o.view({numHeads, lq, kBlockTokens, d}),
+                pages.nonEmpty.to(q.scalar_type()).view({numHeads, lq, 1, 1}));
+    return out.view({lq, kBlockTokens, numHeads * d});  // (Lq, 128, D)
 }
 
 namespace {

@@ -6,10 +6,15 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
+#include "model/attention_path.h"
+
 namespace fvs::gpu {
+
+class PagedKvPool;
 
 inline constexpr int64_t kWindowFrames = 2;
 inline constexpr int64_t kWindowSide = 8;
@@ -36,18 +41,40 @@ torch::Tensor lcsaBlockMask(const torch::Tensor& qWindows, const torch::Tensor& 
                             int64_t numHeads, int64_t queryGroups, int64_t topk,
                             const torch::Tensor& local);
 
+// The same mask from precomputed block means: qMeans (Lq_win, D), kMeans (Lk_win, D) (the K/V pool
+// keeps each cached group's means). The threshold comes from kthvalue (the same value as the full
+// sort, less work) and the local-window bias (Lq_win, Lk_win) fp32 is given, built once per shape
+// by lcsaLocalBias.
+torch::Tensor lcsaBlockMaskFromMeans(const torch::Tensor& qMeans, const torch::Tensor& kMeans,
+                                     int64_t numHeads, int64_t queryGroups, int64_t topk,
+                                     const torch::Tensor& bias, bool useKernel = true);
+// Each row's (k+1)-th largest value (ties counted), rows (R, n) fp32 ≥ 0: the CUDA radix-select
+// kernel where built and `useKernel`, else kthvalue. Both give the same values.
+torch::Tensor lcsaThreshold(const torch::Tensor& rows, int64_t k, bool useKernel = true);
+// 0 inside the local window, -inf outside, tiled over `queryGroups` × `keyGroups` groups.
+torch::Tensor lcsaLocalBias(const torch::Tensor& local, int64_t queryGroups, int64_t keyGroups);
+
 // Exact block-sparse attention: q (Lq_win,128,D), k/v (Lk_win,128,D), mask (1,heads,Lq_win,Lk_win).
-// Scale 1/sqrt(head_dim). Returns (Lq_win, 128, D) in q's dtype. On CUDA in bf16/fp16 it runs the
-// fused flash-attention kernel over the selected key blocks (blockSparseAttentionVarlen); elsewhere
-// (and with FVS_ATTENTION=reference) the fp32 gather + masked softmax
-// (blockSparseAttentionReference).
+// Scale 1/sqrt(head_dim). Returns (Lq_win, 128, D) in q's dtype. `path` Auto/Gather/Runs run the
+// fused flash-attention kernel over the selected key blocks on CUDA in bf16/fp16 (Auto = Gather);
+// elsewhere, and with Reference, the fp32 gather + masked softmax (blockSparseAttentionReference).
+// `gatherBudgetBytes` bounds the Gather path's gathered K/V; 0 = automaticGatherBudgetBytes().
 torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, const torch::Tensor& mask,
-                                   int64_t numHeads);
+                                   int64_t numHeads, AttentionPath path = AttentionPath::Auto,
+                                   int64_t gatherBudgetBytes = 0);
 
-// The gather budget of the CUDA `gather` path: an eighth of the device memory free at the first
-// call, within 1..8 GiB (FVS_GATHER_BUDGET_MB overrides); fixed for the process after that call.
-int64_t gatherBudgetBytes();
+// Block-sparse attention reading K/V in place from the stream's page pool (cuDNN SDPA with page
+// tables, one batch entry per (head, query block)): q (Lq_win, 128, D), mask (1, H, Lq, Lk) over
+// the logical key order `slots` (oldest cached group first). Returns (Lq_win, 128, D); query
+// blocks without keys give exact zeros. CUDA, bf16/fp16, cudnnPagedSdpaAvailable().
+torch::Tensor pagedBlockSparseAttention(const torch::Tensor& q, const PagedKvPool& pool,
+                                        const std::vector<int64_t>& slots,
+                                        const torch::Tensor& mask, int64_t numHeads);
+
+// The automatic gather budget of the CUDA Gather path: an eighth of the device memory free at the
+// first call, within 1..8 GiB; fixed for the process after that call.
+int64_t automaticGatherBudgetBytes();
 
 // fp32 scores and softmax, memory bounded by `scoreBudgetBytes` per step. Any device and dtype.
 torch::Tensor blockSparseAttentionReference(const torch::Tensor& q, const torch::Tensor& k,

@@ -34,6 +34,17 @@ torch::Tensor packCond(const torch::Tensor& cond) {
     return y.reshape({b, c * kCondFrames * kCondSpatial * kCondSpatial, f, h, w});  // (b,768,f,h,w)
 }
 
+// Nearest ×2 of a channels-last (n, C, h, w): one copy, (n, C, 2h, 2w) channels-last.
+torch::Tensor upsampleNearest2xChannelsLast(const torch::Tensor& x) {
+    const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    return x
+        .permute({0, 2, 3, 1})  // (n, h, w, C) contiguous view
+        .view({n, h, 1, w, 1, c})
+        .expand({n, h, 2, w, 2, c})
+        .reshape({n, 2 * h, 2 * w, c})  // (n, 2h, 2w, C) copy
+        .permute({0, 3, 1, 2});         // (n, C, 2h, 2w) channels-last
+}
+
 }  // namespace
 
 struct TcDecoderImpl::Layer {
@@ -143,7 +154,18 @@ TcDecoderImpl::TcDecoderImpl(const TcDecoderConfig& config) : m_config(config) {
 // Each latent frame is one call, so chunking cannot change the arithmetic (stream == whole clip).
 torch::Tensor TcDecoderImpl::runLayers(torch::Tensor x, TcDecoderState& state) {
     namespace F = torch::nn::functional;
-    for (const auto& layer : m_layers) {
+    const bool channelsLast = m_channelsLast;
+    if (channelsLast) {
+        x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    }
+    for (size_t i = 0; i < m_layers.size(); ++i) {
+        const auto& layer = m_layers[i];
+        // Channels-last: a 1×1 TGrow commutes with the nearest Upsample before it, so it runs
+        // first, at a quarter of the pixels (same per-pixel arithmetic).
+        if (channelsLast && layer->kind == Kind::Upsample && i + 1 < m_layers.size() &&
+            m_layers[i + 1]->kind == Kind::TGrow) {
+            x = tgrow(x, *m_layers[i + 1], true);
+        }
         switch (layer->kind) {
             case Kind::Clamp:
                 x = torch::tanh(x / 3) * 3;
@@ -155,17 +177,20 @@ torch::Tensor TcDecoderImpl::runLayers(torch::Tensor x, TcDecoderState& state) {
                 x = torch::relu(x);
                 break;
             case Kind::Upsample:
-                x = F::interpolate(x, F::InterpolateFuncOptions()
-                                          .scale_factor(std::vector<double>{2.0, 2.0})
-                                          .mode(torch::kNearest));  // (n, C, 2h, 2w)
+                if (channelsLast) {
+                    // The TGrow after this Upsample already ran (below): only the upsample left.
+                    x = upsampleNearest2xChannelsLast(x);
+                } else {
+                    x = F::interpolate(x, F::InterpolateFuncOptions()
+                                              .scale_factor(std::vector<double>{2.0, 2.0})
+                                              .mode(torch::kNearest));  // (n, C, 2h, 2w)
+                }
                 break;
-            case Kind::TGrow: {
-                const int64_t n = x.size(0), c = x.size(1);
-                x = layer->conv->forward(x);  // (n, s*C, h, w)
-                // sub-step k of step i = channels [k*C, (k+1)*C): (n*s, C, h, w)
-                x = x.reshape({n * layer->stride, c, x.size(2), x.size(3)});
+            case Kind::TGrow:
+                if (!channelsLast) {
+                    x = tgrow(x, *layer, false);
+                }
                 break;
-            }
             case Kind::MemBlock: {
                 auto& memory = state.memory[layer->memSlot];
                 const auto previous =
@@ -182,6 +207,32 @@ torch::Tensor TcDecoderImpl::runLayers(torch::Tensor x, TcDecoderState& state) {
         }
     }
     return x;
+}
+
+// TGrow: 1×1 conv to s·C channels; sub-step k of step i = channels [k·C, (k+1)·C).
+torch::Tensor TcDecoderImpl::tgrow(const torch::Tensor& x, const Layer& layer, bool channelsLast) {
+    const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    auto conv = layer.conv;     // the module holder (forward is not const)
+    auto y = conv->forward(x);  // (n, s*C, h, w)
+    if (!channelsLast) {
+        return y.reshape({n * layer.stride, c, h, w});  // (n*s, C, h, w)
+    }
+    return y
+        .permute({0, 2, 3, 1})  // (n, h, w, s*C)
+        .view({n, h, w, layer.stride, c})
+        .permute({0, 3, 1, 2, 4})              // (n, s, h, w, C)
+        .reshape({n * layer.stride, h, w, c})  // copy
+        .permute({0, 3, 1, 2});                // (n*s, C, h, w) channels-last
+}
+
+void TcDecoderImpl::useChannelsLast(bool on) {
+    torch::NoGradGuard noGrad;
+    for (auto& p : parameters()) {
+        if (p.dim() == 4) {
+            p.set_data(on ? p.contiguous(torch::MemoryFormat::ChannelsLast) : p.contiguous());
+        }
+    }
+    m_channelsLast = on;
 }
 
 torch::Tensor TcDecoderImpl::decodeChunk(const torch::Tensor& latents, const torch::Tensor& cond,
@@ -215,8 +266,8 @@ torch::Tensor TcDecoderImpl::decodeChunk(const torch::Tensor& latents, const tor
 
     std::vector<torch::Tensor> frames;
     for (int64_t t = 0; t < latentFrames; ++t)
-        frames.push_back(runLayers(input.select(2, t), state));  // (4, 3, H, W) per latent frame
-    auto video = torch::cat(frames, 0);                          // (4T, 3, H, W)
+        frames.push_back(runLayers(input.select(2, t), state).contiguous());  // (4, 3, H, W)
+    auto video = torch::cat(frames, 0);                                       // (4T, 3, H, W)
     if (!state.started) {
         int64_t trim = 1;
         for (auto s : m_config.timeStrides)

@@ -47,13 +47,21 @@ public:
     torch::Tensor decodeChunk(const torch::Tensor& latents, const torch::Tensor& cond,
                               TcDecoderState& state);
 
+    // Channels-last (NHWC) convolutions: weights converted once, activations kept NHWC, the 1×1
+    // TGrow moved before its nearest Upsample (they commute). Used on CUDA, where cuDNN's NHWC
+    // kernels run the 3×3 convolutions about twice as fast (docs/engine-decoders.md).
+    void useChannelsLast(bool on);
+    bool channelsLast() const { return m_channelsLast; }
+
     struct Layer;  // one entry of the 27-layer list (defined in tc_decoder.cpp)
 
 private:
     torch::Tensor runLayers(torch::Tensor x, TcDecoderState& state);
+    static torch::Tensor tgrow(const torch::Tensor& x, const Layer& layer, bool channelsLast);
 
     TcDecoderConfig m_config;
     std::vector<std::shared_ptr<Layer>> m_layers;  // `decoder.N` in order; parameterless ones too
+    bool m_channelsLast = false;
 };
 TORCH_MODULE(TcDecoder);
 

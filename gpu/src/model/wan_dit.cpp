@@ -55,7 +55,7 @@ WanDitImpl::WanDitImpl(const WanConfig& config) : m_config(config) {
     head = register_module("head", WanHead(dim, config.outDim, config.eps));
 }
 
-void WanDitImpl::initConstants(const torch::Tensor& context) {
+void WanDitImpl::initConstants(const torch::Tensor& context, bool foldModulation) {
     torch::NoGradGuard noGrad;
     const auto& weight = patch_embedding->weight;
     TORCH_CHECK(context.dim() == 3 && context.size(0) == 1 && context.size(2) == m_config.textDim,
@@ -68,6 +68,12 @@ void WanDitImpl::initConstants(const torch::Tensor& context) {
     auto e = sinusoidalEmbedding(m_config.freqDim, 1000.0, weight.scalar_type(), weight.device());
     m_t = time_embedding->forward(e);                                        // (1, D)
     m_tMod = time_projection->forward(m_t).unflatten(1, {6, m_config.dim});  // (1, 6, D)
+    // CUDA bf16/fp16: the constant modulation goes into the weights (WanBlock::foldModulation).
+    if (foldModulation && weight.is_cuda() && weight.scalar_type() != torch::kFloat32) {
+        for (auto& block : m_blocks) {
+            block->foldModulation(m_tMod);
+        }
+    }
 }
 
 torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Tensor& lqTokens,
@@ -97,21 +103,25 @@ torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Ten
                     " for hidden states ", x.sizes());
         x = x + lqTokens.to(x.scalar_type());  // only before block 0 (layer_num = 1)
     }
-    if (h / 8 != m_localRows || w / 8 != m_localCols || params.localRange != m_localRange ||
-        m_local.device() != x.device()) {
-        m_local = localBlockMask(h / 8, w / 8, params.localRange, x.device());
-        m_localRows = h / 8;
-        m_localCols = w / 8;
-        m_localRange = params.localRange;
-    }
     SelfAttentionContext ctx;
     ctx.phases = ropePhases(m_config.headDim(), params.t0, f, h, w, x.device());
-    ctx.local = m_local;
+    // Per call, not cached: streams of different sizes share this module from several threads.
+    ctx.local = localBlockMask(h / 8, w / 8, params.localRange, x.device());  // (ws, ws)
+    if (x.is_cuda() && x.scalar_type() != torch::kFloat32) {
+        // (L, 1, d/2) complex → (L, d/2, 2) fp32 cos/sin for the fused q/k kernel, once a chunk.
+        ctx.phases32 = torch::view_as_real(ctx.phases.to(torch::kComplexFloat)).contiguous();
+    }
     ctx.f = f;
     ctx.h = h;
     ctx.w = w;
     ctx.topk = lcsaTopk((h / 8) * (w / 8), params.topkRatio);
     ctx.kvGroups = params.kvGroups;
+    ctx.localRange = params.localRange;
+    ctx.numBlocks = static_cast<int64_t>(m_blocks.size());
+    ctx.kvPool = params.kvPool;
+    ctx.fusedKernels = params.fusedKernels;
+    ctx.attention = params.attention;
+    ctx.gatherBudgetBytes = params.gatherBudgetBytes;
     ctx.hooks = params.hooks;
     ctx.stats = params.stats;
     for (size_t b = 0; b < m_blocks.size(); ++b) {

@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "model/attention_path.h"
 #include "model/dit_hooks.h"
 #include "model/wan_attention.h"
 #include "model/wan_block.h"
@@ -41,7 +42,11 @@ struct DitChunkParams {
     int64_t t0 = 0;          // absolute latent index of the chunk's first frame
     double topkRatio = 2.0;  // lcsaTopkRatio(sparse_ratio, H, W)
     int64_t localRange = 11;
-    int64_t kvGroups = 3;  // int(kv_ratio)
+    int64_t kvGroups = 3;           // int(kv_ratio)
+    PagedKvPool* kvPool = nullptr;  // the stream's K/V page pool (paged attention), or none
+    bool fusedKernels = true;       // gpu/kernels where built (ModelOptions::fusedKernels)
+    AttentionPath attention = AttentionPath::Auto;
+    int64_t gatherBudgetBytes = 0;  // the Gather path's K/V budget; 0 = automatic
     const DitHooks* hooks = nullptr;
     AttentionStats* stats = nullptr;
 };
@@ -52,7 +57,9 @@ public:
 
     // Constants computed once (spec §2.3): ctx_txt, per-block cross K/V, t, t_mod.
     // `context` (1, S, text_dim) is the prompt embedding (posi_prompt.pth).
-    void initConstants(const torch::Tensor& context);
+    // `foldModulation`: on CUDA bf16/fp16, fold the constant modulation into the blocks' weights
+    // (WanBlock::foldModulation); CPU runs stay unfolded (the fp32 goldens).
+    void initConstants(const torch::Tensor& context, bool foldModulation = true);
     bool constantsReady() const { return m_t.defined(); }
     const torch::Tensor& contextEmbedded() const { return m_contextEmbedded; }
     const torch::Tensor& t() const { return m_t; }
@@ -76,9 +83,7 @@ public:
 private:
     WanConfig m_config;
     std::vector<WanBlock> m_blocks;
-    torch::Tensor m_contextEmbedded, m_t, m_tMod;
-    torch::Tensor m_local;  // cached local block mask
-    int64_t m_localRows = -1, m_localCols = -1, m_localRange = -1;
+    torch::Tensor m_contextEmbedded, m_t, m_tMod;  // constants; forward() writes no member
 };
 TORCH_MODULE(WanDit);
 

@@ -2,16 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <regex>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/flashvsr_model.h"
+#include "io/tensor_io.h"
 #include "model/rope.h"
 #include "model/sparse_attention.h"
-#include "io/tensor_io.h"
 
 namespace fvs::gpu {
 namespace {
@@ -34,58 +33,28 @@ double relErr(const torch::Tensor& ours, const torch::Tensor& ref) {
 
 }  // namespace
 
-core::Result<std::map<std::string, std::string>> readSafeTensorsMetadata(
-    const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return core::makeError(core::ErrorCode::NotFound, path.string() + ": cannot open the file");
-    }
-    unsigned char lenBytes[8] = {};
-    if (!in.read(reinterpret_cast<char*>(lenBytes), 8)) {
-        return invalid(path, "too short for a safetensors file");
-    }
-    uint64_t length = 0;
-    for (int i = 7; i >= 0; --i) {
-        length = (length << 8) | lenBytes[i];  // little endian
-    }
-    std::error_code ec;
-    const auto fileSize = std::filesystem::file_size(path, ec);
-    if (ec || length > fileSize - 8 || length > (100u << 20)) {
-        return invalid(path, "the safetensors header length is out of range");
-    }
-    std::string header(length, '\0');
-    if (!in.read(header.data(), static_cast<std::streamsize>(length))) {
-        return invalid(path, "truncated safetensors header");
-    }
-    std::map<std::string, std::string> out;
-    const auto json = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object()) {
-        return invalid(path, "the safetensors header is not a JSON object");
-    }
-    if (auto it = json.find("__metadata__"); it != json.end() && it->is_object()) {
-        for (const auto& [key, value] : it->items()) {
-            if (value.is_string()) {
-                out[key] = value.get<std::string>();
-            }
-        }
-    }
-    return out;
-}
-
 core::Result<BlockTaps> readBlockTaps(const std::filesystem::path& path,
                                       const FlashVsrOptions& defaults) {
+    // Through the safetensors reader; a tap file is input, not a model: its flaws are
+    // InvalidInput.
+    auto asInput = [](core::Error e) {
+        if (e.code == core::ErrorCode::ModelError) {
+            e.code = core::ErrorCode::InvalidInput;
+        }
+        return e;
+    };
     auto meta = readSafeTensorsMetadata(path);
     if (!meta) {
-        return meta.error();
+        return asInput(meta.error());
     }
     auto tensors = readSafeTensors(path, ReadOptions{false, {}});
     if (!tensors) {
-        return tensors.error();
+        return asInput(tensors.error());
     }
     BlockTaps taps;
-    taps.sparseRatio = defaults.sparseRatio;
-    taps.kvRatio = defaults.kvRatio;
-    taps.localRange = defaults.localRange;
+    taps.sparseRatio = defaults.stream.sparseRatio;
+    taps.kvRatio = defaults.stream.kvRatio;
+    taps.localRange = defaults.stream.localRange;
     // Numbers from the metadata (strings, as safetensors stores them).
     auto number = [&](const char* key, auto& into) -> core::Status {
         auto it = meta->find(key);
@@ -180,7 +149,8 @@ core::Result<BlockTaps> readBlockTaps(const std::filesystem::path& path,
     return taps;
 }
 
-core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, double tolerance) {
+core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, double tolerance,
+                                           const StreamOptions& stream) {
     torch::NoGradGuard noGrad;
     const auto& cfg = dit->config();
     const auto& weight = dit->patch_embedding->weight;
@@ -268,6 +238,8 @@ core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, d
             ctx.topk = report.topk;
             ctx.kvGroups = report.kvGroups;
             ctx.blockIndex = b.index;
+            ctx.attention = stream.attention;
+            ctx.gatherBudgetBytes = stream.gatherBudgetBytes;
             ctx.hooks = &hooks;
             ctx.stats = &stats;
             KvCache cache;
@@ -303,9 +275,9 @@ core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, d
 
 core::Result<FlashVsrOptions> debugOptions(const std::string& keyValues) {
     FlashVsrOptions options;
-    options.device =
+    options.model.device =
         torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    options.dtype = options.device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+    options.model.dtype = options.model.device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
     if (auto st = options.applyKeyValues(keyValues); !st) {
         return st.error();
     }
@@ -330,16 +302,16 @@ core::Result<BlockCheckReport> runBlockCheck(const BlockCheckRequest& request) {
     if (!taps) {
         return taps.error();
     }
-    auto model = FlashVsrModel::load(request.modelsDir, *options);
+    auto model = FlashVsrModel::load(request.modelsDir, options->model);
     if (!model) {
         return model.error();
     }
-    auto report = checkBlocks((*model)->dit(), *taps, request.tolerance);
+    auto report = checkBlocks((*model)->dit(), *taps, request.tolerance, options->stream);
     if (!report) {
         return report.error();
     }
-    report->device = options->device.str();
-    report->dtype = options->dtype == torch::kBFloat16 ? "bf16" : "fp32";
+    report->device = options->model.device.str();
+    report->dtype = options->model.dtype == torch::kBFloat16 ? "bf16" : "fp32";
     report->seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;

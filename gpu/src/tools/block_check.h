@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -43,16 +42,14 @@ struct BlockTaps {
 // user's "k=v,..." list.
 core::Result<FlashVsrOptions> debugOptions(const std::string& keyValues);
 
-// The `__metadata__` string map of a safetensors file (empty when it has none).
-core::Result<std::map<std::string, std::string>> readSafeTensorsMetadata(
-    const std::filesystem::path& path);
-
 // Reads and validates a tap file. Settings missing from its metadata come from `defaults`.
 core::Result<BlockTaps> readBlockTaps(const std::filesystem::path& path,
                                       const FlashVsrOptions& defaults);
 
 // Runs every tapped block alone through `dit`'s block (tapped x_in and t_mod, KV cache from
-// cache_*_in, the tapped mask injected) on `dit`'s device and dtype; errors in fp32.
-core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, double tolerance);
+// cache_*_in, the tapped mask injected) on `dit`'s device and dtype, attention as `stream` says;
+// errors in fp32.
+core::Result<BlockCheckReport> checkBlocks(WanDit& dit, const BlockTaps& taps, double tolerance,
+                                           const StreamOptions& stream = {});
 
 }  // namespace fvs::gpu

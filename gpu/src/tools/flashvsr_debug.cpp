@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "tools/block_check.h"
 #include "engine/flashvsr_model.h"
 #include "engine/flashvsr_stream.h"
 #include "io/tensor_io.h"
+#include "tools/block_check.h"
 
 namespace fvs::gpu {
 
@@ -47,14 +47,14 @@ core::Result<DebugRunSummary> runFlashVsrDebug(const DebugRunRequest& request) {
     if (lq.size(0) < 1) {
         return core::makeError(core::ErrorCode::InvalidInput, request.framesPath + ": no frames");
     }
-    auto model = FlashVsrModel::load(request.modelsDir, options);
+    auto model = FlashVsrModel::load(request.modelsDir, options.model);
     if (!model) {
         return model.error();
     }
     TensorMap out;
     DebugRunSummary summary;
     try {
-        FlashVsrStream stream(*model);
+        FlashVsrStream stream(*model, options.stream);
         if (auto st = stream.configure(lq.size(2), lq.size(3)); !st) {
             return st.error();
         }

@@ -9,22 +9,18 @@
 set -uo pipefail
 out=${1:?OUTDIR}; frames=${2:-61}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd); cd "$root"
+source packaging/gpu/common.sh
 export PYTHONUNBUFFERED=1
 ref=/tmp/fvs-ref; ours=/tmp/fvs-ours; mkdir -p $ours
-step() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 step build
-(time bash packaging/gpu/build.sh) >"$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
-export LD_LIBRARY_PATH=/opt/fvs-ffmpeg/lib:${LD_LIBRARY_PATH:-}
-fvs=build/cuda/app/flashvsr
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+fvs_build "$out" 50 || exit 1
+fvs_env
+fvs_gpu_info
 
 step reference
-python3 tests/parity/tools/gpu_reference.py .ref/FlashVSR --out $ref --frames "$frames" \
-  --attention flex --save-fp16 --taps --taps-chunk 1 >"$out/reference.log" 2>&1 ||
-  { tail -30 "$out/reference.log"; exit 1; }
+fvs_reference "$out" $ref "$frames" --taps --taps-chunk 1 || exit 1
 cp $ref/summary.json "$out/reference_summary.json"
-echo v1.1 >$ref/model/flashvsr_version.txt
 
 step "ours (bf16, CUDA)"
 opts=version=v1.1,dtype=bf16,device=cuda,sparse_ratio=2.0,kv_ratio=3.0,local_range=11
@@ -33,13 +29,13 @@ opts=version=v1.1,dtype=bf16,device=cuda,sparse_ratio=2.0,kv_ratio=3.0,local_ran
   >"$out/ours.log" 2>&1; rc=$?; tail -25 "$out/ours.log"
 if [[ $rc == 0 ]]; then
   step compare
-  python3 tests/parity/tools/compare_outputs.py $ref/output.safetensors:output.frames_fp16 \
-    $ours/out.safetensors:output.frames --json "$out/compare.json" | tail -5
+  fvs_compare $ref/output.safetensors:output.frames_fp16 $ours/out.safetensors:output.frames \
+    "$out/compare.json" | tail -5
   step "ours again (repeatability)"
   $fvs debug run --models $ref/model --frames $ref/inputs.safetensors --noise $ref/inputs.safetensors \
     --options $opts --out $ours/out2.safetensors >"$out/ours2.log" 2>&1 &&
-    python3 tests/parity/tools/compare_outputs.py $ours/out.safetensors:output.frames \
-      $ours/out2.safetensors:output.frames --json "$out/repeat.json" | tail -3
+    fvs_compare $ours/out.safetensors:output.frames $ours/out2.safetensors:output.frames \
+      "$out/repeat.json" | tail -3
 fi
 
 step "block check (bf16, CUDA, the reference's masks injected; chunk 1, first and last block)"
@@ -57,8 +53,8 @@ if [[ ${FULL:-0} == 1 ]]; then
   step "full decoder: ours"
   $fvs debug run --models $ref/model --frames $ref/inputs.safetensors --noise $ref/inputs.safetensors \
     --options $opts,decoder=full --out $ours/out_full.safetensors >"$out/ours_full.log" 2>&1 &&
-    python3 tests/parity/tools/compare_outputs.py $reff/output.safetensors:output.frames_fp16 \
-      $ours/out_full.safetensors:output.frames --json "$out/compare_full.json" | tail -5
+    fvs_compare $reff/output.safetensors:output.frames_fp16 $ours/out_full.safetensors:output.frames \
+      "$out/compare_full.json" | tail -5
   rm -f $ours/out_full.safetensors
 fi
 
@@ -68,13 +64,12 @@ head -12 "$out/models_check.txt"
 
 step "upscale end to end (240 frames, ffv1: the lent H100/H200 have no NVENC engine)"
 ff=/opt/fvs-ffmpeg/bin/ffmpeg
-$ff -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=352x192:rate=24 -f lavfi \
-  -i sine=frequency=440:sample_rate=48000 -frames:v 240 -t 10 -c:v ffv1 -c:a flac /tmp/clip.mkv
-(while sleep 0.5; do nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits; done) >/tmp/mem.txt &
-sampler=$!
+fvs_clip $ff /tmp/clip.mkv 24 -f lavfi -i sine=frequency=440:sample_rate=48000 -frames:v 240 -t 10 \
+  -c:v ffv1 -c:a flac
+fvs_mem_start
 /usr/bin/time -v $fvs upscale /tmp/clip.mkv --engine flashvsr --models $ref/model --codec ffv1 \
   -o /tmp/clip.flashvsr-x4.mkv --overwrite --progress json >"$out/upscale.log" 2>&1; echo "upscale rc=$?"
-kill $sampler; echo "GPU memory peak (MiB, nvidia-smi every 0.5 s): $(sort -n /tmp/mem.txt | tail -1)"
+echo "GPU memory peak (MiB, nvidia-smi every 0.5 s): $(fvs_mem_stop)"
 grep -v '^{' "$out/upscale.log" | head -20 | cut -c1-400; grep '^{' "$out/upscale.log" | tail -2 | cut -c1-400
 grep -E "Maximum resident|Elapsed" "$out/upscale.log"
 $fvs probe /tmp/clip.mkv >"$out/probe_in.json" 2>&1

@@ -66,6 +66,7 @@ struct ExportRequest {
     EncodeSettings encode;
     TrimRange trim;
     CropRect crop;
+    bool deinterlace = false;                     // bwdif before the engine (SourceOptions)
     std::map<std::string, std::string> metadata;  // added to the output container
     bool copyOtherStreams = true;                 // audio, subtitles, chapters from the input
 

@@ -69,6 +69,7 @@ struct Job {
     EncodeSettings encode;
     TrimRange trim;
     CropRect crop;
+    bool deinterlace = false;  // bwdif before the engine
     JobState state = JobState::Queued;
     std::string reason;     // why it failed / was interrupted
     int64_t pid = 0;        // the process running it (state running)

@@ -44,6 +44,9 @@ struct SinkOptions {
     std::filesystem::path passthroughFrom;
     int64_t trimStartUs = 0;
     int64_t trimEndUs = INT64_MAX;
+    // An untrimmed export keeps the source's timestamps (a first frame at 1.5 s stays at 1.5 s,
+    // audio and chapters where they were); otherwise the output starts at 0 at trimStartUs.
+    bool keepSourceTimestamps = false;
     std::map<std::string, std::string>
         metadata;  // added to the container (engine, model, settings)
     std::function<void(const std::string&)> onWarning;  // e.g. "audio re-encoded to AAC for mp4"

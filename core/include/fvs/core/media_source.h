@@ -20,6 +20,9 @@ struct SourceOptions {
     // count (cheap: packets only, no decoding). Off: StreamInfo::frameCount may be an estimate.
     bool exactFrameCount = true;
     int decoderThreads = 0;  // 0: FFmpeg picks
+    // Deinterlace decoded frames with bwdif (one frame per frame, same pts). Without it, an
+    // interlaced source gets a warning at open().
+    bool deinterlace = false;
     // Warnings (corrupt packets skipped, truncated file, ...). Called on the decoding thread.
     std::function<void(const std::string&)> onWarning;
 };

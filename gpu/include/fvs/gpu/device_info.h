@@ -10,7 +10,7 @@ namespace fvs::gpu {
 struct DeviceInfo {
     std::string torchVersion;
     bool cudaAvailable = false;
-    std::string deviceName;     // "NVIDIA H100 80GB HBM3" or "CPU"
+    std::string deviceName;  // "NVIDIA H100 80GB HBM3" or "CPU"
     int64_t totalMemoryBytes = 0;
     int64_t freeMemoryBytes = 0;
 };

@@ -1,5 +1,6 @@
 #pragma once
-// The FlashVSR engine as a core::FrameProcessor (torch-free header).
+// The FlashVSR engine as a core::FrameProcessor (torch-free header), for callers without a
+// composition root (tests of the pipeline). Applications use FlashVsrEngine (flashvsr_engine.h).
 
 #include <memory>
 
@@ -9,9 +10,9 @@
 
 namespace fvs::gpu {
 
-// Finds and loads the model (shared, loaded once per settings) and returns a streaming processor.
-// Missing weights: a ModelError naming the files needed and the folders searched. `observer` gets
-// the loading progress and can cancel it (ErrorCode::Cancelled).
+// Checks settings.modelsDir (required: no search here) and returns an export processor from a
+// process-wide FlashVsrEngine with default configuration. Missing weights: a ModelError naming
+// the files needed. `observer` gets the loading progress and can cancel it.
 core::Result<std::unique_ptr<core::FrameProcessor>> createFlashVsrProcessor(
     const core::EngineSettings& settings, const core::EngineLoadObserver& observer = {});
 

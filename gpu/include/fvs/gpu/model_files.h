@@ -43,17 +43,21 @@ struct ModelFolderReport {
     std::vector<std::string> problems;  // missing files, mixed versions, unreadable files
 };
 
-// Folders searched, in order: explicitDir (if given), each entry of $FLASHVSR_MODELS
-// (':'-separated), $XDG_DATA_HOME/flashvsr-studio/models (~/.local/share/...),
-// /usr/local/share/flashvsr-studio/models, /usr/share/flashvsr-studio/models.
-std::vector<std::filesystem::path> modelSearchPaths(const std::filesystem::path& explicitDir = {});
+// The folders searched when none is given, in order: each entry of `modelsPathList` (the value of
+// $FLASHVSR_MODELS, ':'-separated, read by app/), then <dir>/models for each of `appDataDirs`
+// (core::appDataDirs(): $XDG_DATA_HOME/flashvsr-studio, then each $XDG_DATA_DIRS entry's).
+// Pure: reads no environment.
+std::vector<std::filesystem::path> modelSearchPaths(
+    const std::string& modelsPathList, const std::vector<std::filesystem::path>& appDataDirs);
 
 // Reads only headers and pickles (no weights): cheap even for the 5.7 GB DiT.
 ModelFolderReport checkModelFolder(const std::filesystem::path& folder);
 
 // With explicitDir: that folder, and only it (no silent fallback to another folder). Without: the
-// first usable folder of modelSearchPaths(). Else a ModelError naming the files needed and the
-// folders searched (with what each lacks), suggesting --engine lanczos.
-core::Result<ModelFolderReport> findModelFolder(const std::filesystem::path& explicitDir = {});
+// first usable folder of `searchPaths` (modelSearchPaths()). Else a ModelError naming the files
+// needed and the folders searched (with what each lacks), suggesting --engine lanczos.
+core::Result<ModelFolderReport> findModelFolder(
+    const std::filesystem::path& explicitDir,
+    const std::vector<std::filesystem::path>& searchPaths);
 
 }  // namespace fvs::gpu
