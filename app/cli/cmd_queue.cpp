@@ -193,9 +193,9 @@ int runQueue(int argc, char** argv) {
         const auto job = queue->find(id);
         if (int code = done(queue->remove(id)); code != kExitOk)
             return code;
-        std::error_code ec;
-        if (job && !job->workDir.empty())
-            fs::remove_all(job->workDir, ec);  // its segments
+        if (job)  // its segments; never a folder a tampered queue file points at
+            if (core::Status st = core::removeJobWork(*job); !st)
+                std::cerr << "flashvsr: " << st.error().message << "\n";
         return kExitOk;
     }
     if (*move)

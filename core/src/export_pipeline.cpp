@@ -1,23 +1,19 @@
 #include "fvs/core/export_pipeline.h"
 
+#include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <thread>
 
 #include "fvs/core/bounded_queue.h"
 #include "fvs/core/frame_convert.h"
 #include "fvs/core/media_source.h"
+#include "media_detail.h"
+#include "media_sink_detail.h"
 
 namespace fvs::core {
 
 namespace fs = std::filesystem;
-
-std::string segmentFileName(int64_t number) {
-    char name[32];
-    std::snprintf(name, sizeof name, "segment_%06lld.nut", static_cast<long long>(number));
-    return name;
-}
 
 namespace {
 
@@ -46,6 +42,9 @@ struct ExportPipeline::Run {
     FrameConverter converter;
     YuvColor color;
     bool segmented = false;
+    bool allRendered = false;    // the completed segments cover the whole range
+    bool alreadyJoined = false;  // an earlier run renamed the joined output into place
+    std::string segmentContainer;
 
     // The trimmed range, in source frame numbers and times.
     int64_t firstIndex = 0;
@@ -62,6 +61,7 @@ struct ExportPipeline::Run {
     int64_t outputNumber = 0;  // output frames so far, including completed segments
     int64_t writtenThisRun = 0;
     int64_t segmentFirst = 0;
+    int64_t segmentPtsOffset = 0;  // subtracted from the pts of the open segment's frames
     std::vector<SegmentRecord> segments;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
@@ -91,6 +91,7 @@ struct ExportPipeline::Run {
     }
 
     Status prepare();
+    Status prepareWorkDir();
     Status resolveRange();
     Result<std::optional<Frame>> nextInput();
     Status processFrame(Frame frame, const std::function<Status(Frame)>& emit);
@@ -98,6 +99,7 @@ struct ExportPipeline::Run {
     Status encodeFrame(const Frame& frame);
     Status closeSegment();
     Status finishOutput();
+    Status joinOutput();
     SinkOptions finalSinkOptions() const;
     void reportProgress();
     void runOverlapped();
@@ -105,6 +107,22 @@ struct ExportPipeline::Run {
 };
 
 Status ExportPipeline::Run::prepare() {
+    segmented = req.segmentFrames > 0;
+    if (segmented && isImageSequence(req)) {
+        warn("image sequences are written directly; the export is not resumable");
+        segmented = false;
+    }
+    if (segmented && req.joinedOutput.recorded()) {
+        // Killed after the joined output was renamed into place but before that was recorded.
+        auto now = identifyFile(req.output);
+        alreadyJoined = now && now.value() == req.joinedOutput;
+        if (alreadyJoined) {
+            segments = req.completedSegments;
+            for (const auto& s : segments)
+                outputNumber += s.frameCount;
+            return {};
+        }
+    }
     if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite); !st)
         return st;
     SourceOptions so;
@@ -136,27 +154,29 @@ Status ExportPipeline::Run::prepare() {
     plan = configured.value();
     color = yuvColorFor(info);
 
-    segmented = req.segmentFrames > 0;
-    if (segmented && isImageSequence(req)) {
-        warn("image sequences are written directly; the export is not resumable");
-        segmented = false;
-    }
-    if (segmented) {
-        std::error_code ec;
-        fs::create_directories(req.workDir, ec);
-        if (ec)
-            return makeError(ErrorCode::IoError, "cannot create the work folder " +
-                                                     req.workDir.string() + ": " + ec.message());
-        segments = req.completedSegments;
-        for (const auto& s : segments) {
-            if (!fs::exists(req.workDir / s.file))
-                return makeError(
-                    ErrorCode::IoError,
-                    "completed segment " + s.file + " is missing from " + req.workDir.string());
-            outputNumber += s.frameCount;
-        }
-    }
+    if (segmented)
+        if (Status st = prepareWorkDir(); !st)
+            return st;
     return resolveRange();
+}
+
+Status ExportPipeline::Run::prepareWorkDir() {
+    std::error_code ec;
+    const auto status = fs::symlink_status(req.workDir, ec);
+    if (fs::is_symlink(status) || (fs::exists(status) && !fs::is_directory(status)))
+        return makeError(ErrorCode::IoError, "the work folder " + req.workDir.string() +
+                                                 " is not a plain folder; refusing to use it");
+    fs::create_directories(req.workDir, ec);
+    if (ec)
+        return makeError(ErrorCode::IoError, "cannot create the work folder " +
+                                                 req.workDir.string() + ": " + ec.message());
+    segmentContainer = segmentContainerFor(req.encode.codec);
+    // A segment that is missing, truncated or damaged is never trusted: it and every later one
+    // are rendered again (their records are replaced through onSegmentDone).
+    segments = usableSegments(req.workDir, req.completedSegments, req.onWarning);
+    for (const auto& s : segments)
+        outputNumber += s.frameCount;
+    return {};
 }
 
 Status ExportPipeline::Run::resolveRange() {
@@ -218,27 +238,35 @@ Status ExportPipeline::Run::resolveRange() {
     }
 
     resumeIndex = firstIndex + outputNumber;
-    if (endIndex >= 0 && resumeIndex > endIndex)
+    // The end of the range in frames when it is known exactly.
+    const int64_t rangeEnd =
+        endIndex >= 0 ? endIndex : (endUs < 0 && info.frameCountExact ? count : -1);
+    if (rangeEnd >= 0 && resumeIndex > rangeEnd)
         return makeError(ErrorCode::InvalidArgument,
                          "the completed segments cover more frames than the range has");
+    if (rangeEnd >= 0 && resumeIndex >= rangeEnd) {
+        allRendered = true;  // killed before or during the join: only the join is left
+        return {};
+    }
     const int64_t decodeFrom = std::max(firstIndex, resumeIndex - proc.warmupFrames());
     if (decodeFrom != firstIndex || seeked) {
-        if (endIndex < 0 || decodeFrom < endIndex)
-            if (Status st = source->seekToFrame(decodeFrom); !st)
-                return st;
+        if (Status st = source->seekToFrame(decodeFrom); !st) {
+            // Without an exact frame count the segments may well reach the end of the file.
+            if (outputNumber > 0 && st.error().code == ErrorCode::InvalidArgument) {
+                allRendered = true;
+                return {};
+            }
+            return st;
+        }
     } else {
         pendingFirst = std::move(**first);
     }
-    if (endIndex >= 0 && resumeIndex >= endIndex)
-        pendingFirst.reset();
     return {};
 }
 
 Result<std::optional<Frame>> ExportPipeline::Run::nextInput() {
-    if (endIndex >= 0 && resumeIndex >= endIndex && !pendingFirst) {
-        // Every frame is in completed segments already (the run died before joining).
-        return std::optional<Frame>{};
-    }
+    if (allRendered)
+        return std::optional<Frame>{};  // every frame is in completed segments already
     while (true) {
         Frame f;
         if (pendingFirst) {
@@ -323,21 +351,33 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
         if (segmented) {
             // A video-only file with the final timeline (pts relative to the range start), so the
             // join is a plain remux.
-            o.output = req.workDir / segmentFileName(static_cast<int64_t>(segments.size()));
-            o.encode.container =
-                "nut";  // keeps the source time base exactly (Matroska rounds to 1 ms)
-            o.encode.overwrite = true;  // a stale segment of a killed run is replaced
+            o.output = req.workDir /
+                       segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+            o.encode.container = segmentContainer;
+            o.encode.overwrite = true;  // a stale or rejected segment of an earlier run is replaced
             o.passthroughFrom.clear();
             o.metadata.clear();
             segmentFirst = outputNumber;
+            // The output pts of this first frame (as MediaSink computes it): the segment starts
+            // at 0 and the join adds this back.
+            segmentPtsOffset =
+                frame.av->pts - info.startPts - detail::fromUs(firstPtsUs, info.timeBase);
         }
         auto opened = MediaSink::open(info, o);
         if (!opened)
             return opened.error();
         sink = std::move(opened).value();
     }
-    if (Status st = sink->write(frame); !st)
+    if (segmented && segmentPtsOffset != 0) {
+        Frame shifted = frame.ref();
+        if (!shifted.valid())
+            return makeError(ErrorCode::OutOfMemory, "cannot reference a frame");
+        shifted.av->pts -= segmentPtsOffset;
+        if (Status st = sink->write(shifted); !st)
+            return st;
+    } else if (Status st = sink->write(frame); !st) {
         return st;
+    }
     ++outputNumber;
     ++writtenThisRun;
     if (segmented && outputNumber - segmentFirst >= req.segmentFrames)
@@ -353,8 +393,24 @@ Status ExportPipeline::Run::closeSegment() {
     if (Status st = sink->finish(); !st)
         return st;
     sink.reset();
-    SegmentRecord record{segmentFileName(static_cast<int64_t>(segments.size())), segmentFirst,
-                         outputNumber - segmentFirst};
+    SegmentRecord record;
+    record.file = segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+    record.firstFrame = segmentFirst;
+    record.frameCount = outputNumber - segmentFirst;
+    record.ptsOffset = segmentPtsOffset;
+    const fs::path file = req.workDir / record.file;
+    // On disk before the queue file says so; the size and checksum let a resume tell a complete
+    // segment from a truncated or damaged one.
+    if (Status st = syncFileAndFolder(file); !st)
+        return st;
+    std::error_code ec;
+    record.sizeBytes = static_cast<int64_t>(fs::file_size(file, ec));
+    if (ec)
+        return makeError(ErrorCode::IoError, "cannot read " + file.string() + ": " + ec.message());
+    auto sum = checksumFile(file);
+    if (!sum)
+        return sum.error();
+    record.checksum = sum.value();
     segments.push_back(record);
     if (req.onSegmentDone)
         return req.onSegmentDone(record);
@@ -368,16 +424,52 @@ Status ExportPipeline::Run::finishOutput() {
         return sink ? sink->finish() : Status{};
     if (Status st = closeSegment(); !st)
         return st;
+    return joinOutput();
+}
+
+Status ExportPipeline::Run::joinOutput() {
+    // Joined inside the work folder first: the output name only ever gets a complete file, and a
+    // kill at any point of the join leaves the segments to join again.
+    std::string ext = req.output.extension().string();
+    const bool plainExt = ext.size() >= 2 && ext.size() <= 9 &&
+                          std::all_of(ext.begin() + 1, ext.end(),
+                                      [](unsigned char c) { return std::isalnum(c) != 0; });
+    const fs::path joined = req.workDir / ("joined" + (plainExt ? ext : std::string(".out")));
+    SinkOptions o = finalSinkOptions();
+    o.output = joined;
+    o.encode.overwrite = true;  // a joined file of a killed run is ours to replace
     std::vector<fs::path> files;
     for (const auto& s : segments)
         files.push_back(req.workDir / s.file);
-    if (Status st = joinSegments(files, info, finalSinkOptions()); !st)
+    ExportProgress p;
+    p.phase = ExportPhase::Joining;
+    p.framesDone = p.framesTotal = outputNumber;
+    JoinControl control;
+    control.stop = stopSource.get_token();
+    for (const auto& s : segments)
+        control.ptsOffsets.push_back(s.ptsOffset);
+    control.onProgress = [&](int64_t n) {
+        p.framesJoined = n;
+        if (req.onProgress)
+            req.onProgress(p);
+    };
+    if (req.onProgress)
+        req.onProgress(p);
+    if (Status st = joinSegments(files, info, o, control); !st)
         return st;
-    // The output is complete: the segments are no longer needed.
-    std::error_code ec;
-    for (const auto& f : files)
-        fs::remove(f, ec);
-    fs::remove(req.workDir, ec);  // only when empty
+    if (Status st = syncFileAndFolder(joined); !st)
+        return st;
+    auto identity = identifyFile(joined);
+    if (!identity)
+        return identity.error();
+    if (req.onOutputJoined)
+        if (Status st = req.onOutputJoined(identity.value()); !st)
+            return st;
+    if (Status st = detail::commitPart(joined, req.output, req.encode.overwrite); !st)
+        return st;
+    if (Status st = syncFolder(req.output.parent_path()); !st)
+        return st;
+    removeWorkFiles(req.workDir);  // the output is complete: the segments are no longer needed
     return {};
 }
 
@@ -506,6 +598,12 @@ Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_t
         return makeError(ErrorCode::Cancelled, "export cancelled");
     if (Status st = r.prepare(); !st)
         return st.error();
+    if (r.alreadyJoined) {
+        removeWorkFiles(m_request.workDir);
+        ExportSummary done;
+        done.framesTotal = r.outputNumber;
+        return done;
+    }
 
     if (m_request.mode == PipelineMode::Serial)
         r.runSerial();

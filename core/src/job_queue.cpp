@@ -10,17 +10,13 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace fvs::core {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
-
-constexpr int kFormatVersion = 1;
 
 std::string nowIso() {
     std::time_t t = std::time(nullptr);
@@ -87,166 +83,6 @@ fs::path lockPathOf(const fs::path& queue) {
 }
 fs::path runLockPathOf(const fs::path& queue) {
     return fs::path(queue.string() + ".run.lock");
-}
-
-const char* fitName(ScaleFit fit) {
-    switch (fit) {
-        case ScaleFit::Exact:
-            return "exact";
-        case ScaleFit::Fill:
-            return "fill";
-        case ScaleFit::Fit:
-            break;
-    }
-    return "fit";
-}
-ScaleFit fitFromName(const std::string& s) {
-    if (s == "exact")
-        return ScaleFit::Exact;
-    if (s == "fill")
-        return ScaleFit::Fill;
-    return ScaleFit::Fit;
-}
-
-json toJson(const Job& j) {
-    const EngineSettings& e = j.engine;
-    const EncodeSettings& c = j.encode;
-    json segments = json::array();
-    for (const auto& s : j.segments)
-        segments.push_back(
-            {{"file", s.file}, {"firstFrame", s.firstFrame}, {"frameCount", s.frameCount}});
-    return {
-        {"id", j.id},
-        {"input", j.input},
-        {"output", j.output},
-        {"state", toString(j.state)},
-        {"reason", j.reason},
-        {"pid", j.pid},
-        {"engine",
-         {{"engine", toString(e.engine)},
-          {"scale",
-           {{"factor", e.scale.factor},
-            {"width", e.scale.targetWidth},
-            {"height", e.scale.targetHeight},
-            {"fit", fitName(e.scale.fit)}}},
-          {"modelsDir", e.modelsDir},
-          {"modelVersion", e.modelVersion},
-          {"decoder", toString(e.decoder)},
-          {"sparseRatio", e.sparseRatio},
-          {"kvRatio", e.kvRatio},
-          {"localRange", e.localRange},
-          {"colorFix", toString(e.colorFix)},
-          {"seed", e.seed},
-          {"dtype", e.dtype == ComputeDtype::Auto ? "" : toString(e.dtype)},
-          {"device", e.device}}},
-        {"encode",
-         {{"codec", c.codec},
-          {"container", c.container},
-          {"crf", c.crf},
-          {"bitrate", c.bitrate},
-          {"preset", c.preset},
-          {"pixelFormat", c.pixelFormat},
-          {"proresProfile", c.proresProfile},
-          {"overwrite", c.overwrite}}},
-        {"trim",
-         {{"startFrame", j.trim.startFrame},
-          {"endFrame", j.trim.endFrame},
-          {"startUs", j.trim.startUs},
-          {"endUs", j.trim.endUs}}},
-        {"crop",
-         {{"x", j.crop.x}, {"y", j.crop.y}, {"width", j.crop.width}, {"height", j.crop.height}}},
-        {"segmentFrames", j.segmentFrames},
-        {"deinterlace", j.deinterlace},
-        {"workDir", j.workDir},
-        {"segments", segments},
-        {"framesDone", j.framesDone},
-        {"framesTotal", j.framesTotal},
-        {"createdAt", j.createdAt},
-        {"updatedAt", j.updatedAt},
-    };
-}
-
-// nlohmann converts a JSON float read into an integer field with a plain cast, undefined behaviour
-// out of the target's range (1e300 for "crf", -1.0 for "id"; found by tests/fuzz/fuzz_queue_json).
-// No field of a queue file is meaningful as a float outside (-1, 2^31), so such a number is
-// refused wherever it stands.
-void refuseUnsafeFloats(const json& v) {
-    if (v.is_number_float()) {
-        const double x = v.get<double>();
-        if (!(x > -1.0 && x < 2147483648.0))
-            throw json::out_of_range::create(406, "number " + v.dump() + " is out of range", &v);
-    }
-    if (v.is_structured())
-        for (const auto& item : v)
-            refuseUnsafeFloats(item);
-}
-
-Job jobFromJson(const json& v) {
-    Job j;
-    j.id = v.at("id").get<uint64_t>();
-    j.input = v.value("input", "");
-    j.output = v.value("output", "");
-    j.state = jobStateFromString(v.value("state", "queued")).value_or(JobState::Failed);
-    j.reason = v.value("reason", "");
-    j.pid = v.value("pid", int64_t{0});
-    if (v.contains("engine")) {
-        const json& e = v["engine"];
-        j.engine.engine =
-            engineKindFromString(e.value("engine", "flashvsr")).value_or(EngineKind::FlashVsr);
-        if (e.contains("scale")) {
-            const json& s = e["scale"];
-            j.engine.scale.factor = s.value("factor", 4.0);
-            j.engine.scale.targetWidth = s.value("width", 0);
-            j.engine.scale.targetHeight = s.value("height", 0);
-            j.engine.scale.fit = fitFromName(s.value("fit", "fit"));
-        }
-        j.engine.modelsDir = e.value("modelsDir", "");
-        j.engine.modelVersion = e.value("modelVersion", "");
-        j.engine.decoder =
-            decoderKindFromString(e.value("decoder", "tiny")).value_or(DecoderKind::Tiny);
-        j.engine.sparseRatio = e.value("sparseRatio", j.engine.sparseRatio);
-        j.engine.kvRatio = e.value("kvRatio", j.engine.kvRatio);
-        j.engine.localRange = e.value("localRange", j.engine.localRange);
-        j.engine.colorFix =
-            colorFixFromString(e.value("colorFix", "adain")).value_or(ColorFix::AdaIn);
-        j.engine.seed = e.value("seed", j.engine.seed);
-        j.engine.dtype = computeDtypeFromString(e.value("dtype", "")).value_or(ComputeDtype::Auto);
-        j.engine.device = e.value("device", "");
-    }
-    if (v.contains("encode")) {
-        const json& c = v["encode"];
-        j.encode.codec = c.value("codec", j.encode.codec);
-        j.encode.container = c.value("container", "");
-        j.encode.crf = c.value("crf", -1);
-        j.encode.bitrate = c.value("bitrate", int64_t{0});
-        j.encode.preset = c.value("preset", "");
-        j.encode.pixelFormat = c.value("pixelFormat", "");
-        j.encode.proresProfile = c.value("proresProfile", "");
-        j.encode.overwrite = c.value("overwrite", false);
-    }
-    if (v.contains("trim")) {
-        const json& t = v["trim"];
-        j.trim.startFrame = t.value("startFrame", int64_t{-1});
-        j.trim.endFrame = t.value("endFrame", int64_t{-1});
-        j.trim.startUs = t.value("startUs", int64_t{-1});
-        j.trim.endUs = t.value("endUs", int64_t{-1});
-    }
-    if (v.contains("crop")) {
-        const json& c = v["crop"];
-        j.crop =
-            CropRect{c.value("x", 0), c.value("y", 0), c.value("width", 0), c.value("height", 0)};
-    }
-    j.segmentFrames = v.value("segmentFrames", 0);
-    j.deinterlace = v.value("deinterlace", false);
-    j.workDir = v.value("workDir", "");
-    for (const auto& s : v.value("segments", json::array()))
-        j.segments.push_back(SegmentRecord{s.value("file", ""), s.value("firstFrame", int64_t{0}),
-                                           s.value("frameCount", int64_t{0})});
-    j.framesDone = v.value("framesDone", int64_t{0});
-    j.framesTotal = v.value("framesTotal", int64_t{0});
-    j.createdAt = v.value("createdAt", "");
-    j.updatedAt = v.value("updatedAt", "");
-    return j;
 }
 
 Error noSuchJob(uint64_t id) {
@@ -363,28 +199,22 @@ Status JobQueue::loadLocked() {
         return ioError("cannot read", m_path, errno);
     std::stringstream text;
     text << in.rdbuf();
-    try {
-        const json doc = json::parse(text.str());
-        refuseUnsafeFloats(doc);
-        m_nextId = doc.value("nextId", uint64_t{1});
-        for (const auto& v : doc.value("jobs", json::array())) {
-            m_jobs.push_back(jobFromJson(v));
-            m_nextId = std::max(m_nextId, m_jobs.back().id + 1);
-        }
-    } catch (const json::exception& e) {
-        // Never overwrite a queue we cannot read: the user may want to repair it.
-        return makeError(ErrorCode::InvalidInput,
-                         "the queue file " + m_path.string() + " is not valid: " + e.what());
-    }
+    if (in.bad())
+        return ioError("cannot read", m_path, EIO);
+    // Never overwrite a queue we cannot read: the user may want to repair it.
+    auto doc = parseQueueDocument(text.str(), m_path);
+    if (!doc)
+        return doc.error();
+    m_nextId = doc->nextId;
+    m_jobs = std::move(doc->jobs);
     return {};
 }
 
 Status JobQueue::saveLocked() {
-    json jobs = json::array();
-    for (const auto& j : m_jobs)
-        jobs.push_back(toJson(j));
-    const json doc = {{"version", kFormatVersion}, {"nextId", m_nextId}, {"jobs", jobs}};
-    return writeFileAtomically(m_path, doc.dump(2) + "\n");
+    auto text = serializeQueueDocument(QueueDocument{m_nextId, m_jobs});
+    if (!text)
+        return text.error();
+    return writeFileAtomically(m_path, text.value());
 }
 
 Status JobQueue::reload() {
@@ -404,9 +234,14 @@ Status JobQueue::mutate(const std::function<Status(std::vector<Job>&, uint64_t&)
     uint64_t nextId = m_nextId;
     if (auto st = change(jobs, nextId); !st)
         return st;
-    m_jobs = std::move(jobs);
-    m_nextId = nextId;
-    return saveLocked();
+    std::swap(m_jobs, jobs);
+    std::swap(m_nextId, nextId);
+    if (auto st = saveLocked(); !st) {
+        m_jobs = std::move(jobs);  // the snapshot stays what the file holds
+        m_nextId = nextId;
+        return st;
+    }
+    return {};
 }
 
 Status JobQueue::reconcileOrphans() {
@@ -494,7 +329,20 @@ Status JobQueue::retry(uint64_t id) {
             return badTransition(j, "retry");
         j.state = JobState::Queued;
         j.reason.clear();
-        j.segments.clear();  // from scratch; the runner clears the work folder
+        j.framesDone = j.segmentedFrames();  // the runner checks them again before using them
+        return {};
+    });
+}
+
+Status JobQueue::restart(uint64_t id) {
+    return update(id, [](Job& j) -> Status {
+        if (j.state == JobState::Queued || j.state == JobState::Running)
+            return badTransition(j, "restart");
+        j.state = JobState::Queued;
+        j.reason.clear();
+        j.segments.clear();  // the runner empties the work folder
+        j.source = {};
+        j.joinedOutput = {};
         j.framesDone = 0;
         return {};
     });
@@ -525,6 +373,10 @@ Status JobQueue::cancel(uint64_t id) {
             j.state == JobState::Cancelled)
             return badTransition(j, "cancel");
         j.state = JobState::Cancelled;
+        // Its segments are discarded: the runner deletes them when it stops the job, or before it
+        // runs the job again after a retry.
+        j.segments.clear();
+        j.framesDone = 0;
         return {};
     });
 }

@@ -1,8 +1,11 @@
 #include "fvs/core/job_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <set>
+
+#include "fvs/core/segment_store.h"
 
 namespace fvs::core {
 
@@ -14,14 +17,34 @@ fs::path defaultWorkDir(const Job& job) {
            ("." + out.filename().string() + ".flashvsr-work-" + std::to_string(job.id));
 }
 
-namespace {
-
-void removeWorkDir(const std::string& dir) {
-    if (dir.empty())
-        return;
+Result<fs::path> resolveWorkDir(const Job& job) {
+    if (job.output.empty() || fs::path(job.output).filename().empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "job " + std::to_string(job.id) + " has no output file");
+    const fs::path own = defaultWorkDir(job);
+    if (job.workDir.empty())
+        return own;
     std::error_code ec;
-    fs::remove_all(dir, ec);
+    const fs::path recorded = fs::weakly_canonical(fs::absolute(job.workDir, ec), ec);
+    const fs::path expected = fs::weakly_canonical(fs::absolute(own, ec), ec);
+    if (recorded != expected) {
+        return makeError(ErrorCode::InvalidInput,
+                         "the queue file gives job " + std::to_string(job.id) +
+                             " the work folder " + job.workDir + ", but its work folder is " +
+                             own.string() + "; refusing to use (or delete) anything else");
+    }
+    return own;
 }
+
+Status removeJobWork(const Job& job) {
+    auto dir = resolveWorkDir(job);
+    if (!dir)
+        return dir.error();
+    removeWorkFiles(dir.value());
+    return {};
+}
+
+namespace {
 
 // What happened to one job.
 struct JobOutcome {
@@ -30,22 +53,58 @@ struct JobOutcome {
     ErrorCode code = ErrorCode::Internal;
 };
 
-JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
-                  const JobRunHooks& hooks, std::stop_token outerStop) {
-    if (job.workDir.empty())
-        job.workDir = defaultWorkDir(job).string();
-    if (job.segments.empty())
-        removeWorkDir(job.workDir);  // stale files of a retried run
-    (void)queue.update(job.id, [&](Job& j) -> Status {
-        j.workDir = job.workDir;
+JobOutcome failed(const Error& e) {
+    return {JobState::Failed, e.message, e.code};
+}
+
+// Records the source's identity on the first run, and refuses a source that changed since the
+// recorded segments were rendered from it (they would be joined with frames of another clip).
+Status checkSource(JobQueue& queue, Job& job) {
+    auto now = identifyFile(job.input);
+    if (!now)
+        return {};  // missing or unreadable: the export reports that with its own error
+    const bool hasWork = !job.segments.empty() || job.joinedOutput.recorded();
+    if (hasWork && job.source.recorded()) {
+        const std::string diff = identityDifference(job.source, now.value());
+        if (!diff.empty())
+            return makeError(
+                ErrorCode::InvalidInput,
+                "the input " + job.input + " is not the file this job started from (" + diff +
+                    "); its " + std::to_string(job.segments.size()) +
+                    " completed segments are kept and the clips are not mixed: put the original "
+                    "file back and resume, or restart the job from scratch");
+        return {};
+    }
+    job.source = now.value();
+    return queue.update(job.id, [&](Job& j) -> Status {
+        j.source = job.source;
         return {};
     });
+}
+
+JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
+                  const JobRunHooks& hooks, std::stop_token outerStop) {
+    auto workDir = resolveWorkDir(job);
+    if (!workDir)
+        return failed(workDir.error());  // nothing is touched
+    job.workDir = workDir->string();
+    if (job.segments.empty() && !job.joinedOutput.recorded())
+        removeWorkFiles(workDir.value());  // stale files of a restarted or cancelled run
+    if (Status st = queue.update(job.id,
+                                 [&](Job& j) -> Status {
+                                     j.workDir = job.workDir;
+                                     return {};
+                                 });
+        !st)
+        return failed(st.error());
     if (hooks.onStart)
         hooks.onStart(job);
+    if (Status st = checkSource(queue, job); !st)
+        return failed(st.error());
 
     auto processor = factory(job.engine);
     if (!processor)
-        return {JobState::Failed, processor.error().message, processor.error().code};
+        return failed(processor.error());
 
     std::stop_source jobStop;
     std::stop_callback forward(outerStop, [&] { jobStop.request_stop(); });
@@ -63,6 +122,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     req.segmentFrames = job.segmentFrames > 0 ? job.segmentFrames : hooks.segmentFrames;
     req.workDir = job.workDir;
     req.completedSegments = job.segments;
+    req.joinedOutput = job.joinedOutput;
     req.metadata = {{"flashvsr_job", std::to_string(job.id)}};
     std::set<std::string> warned;  // each segment's encoder repeats the same warnings
     req.onWarning = [&](const std::string& w) {
@@ -71,8 +131,17 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     };
     req.onSegmentDone = [&](const SegmentRecord& s) -> Status {
         return queue.update(job.id, [&](Job& j) -> Status {
+            // A segment rendered again replaces the rejected record and everything after it.
+            std::erase_if(j.segments,
+                          [&](const SegmentRecord& r) { return r.firstFrame >= s.firstFrame; });
             j.segments.push_back(s);
             j.framesDone = s.firstFrame + s.frameCount;
+            return {};
+        });
+    };
+    req.onOutputJoined = [&](const FileIdentity& id) -> Status {
+        return queue.update(job.id, [&](Job& j) -> Status {
+            j.joinedOutput = id;
             return {};
         });
     };
@@ -117,7 +186,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
         return {JobState::Interrupted,
                 "stopped by the user; resume continues from the last segment", e.code};
     }
-    return {JobState::Failed, e.message, e.code};
+    return failed(e);
 }
 
 }  // namespace
@@ -133,21 +202,27 @@ Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factor
             break;
         const Job job = **next;
         const JobOutcome outcome = runOne(queue, job, factory, hooks, stop);
+        std::optional<Job> finished;
         Status st = queue.update(job.id, [&](Job& j) -> Status {
-            // Pause/cancel written by another process while we finished wins over "interrupted".
             j.state = outcome.state;
             j.reason = outcome.reason;
             j.pid = 0;
             if (outcome.state == JobState::Done) {
                 j.segments.clear();
+                j.joinedOutput = {};
                 j.framesDone = j.framesTotal = std::max(j.framesTotal, j.framesDone);
             }
-            if (outcome.state == JobState::Cancelled || outcome.state == JobState::Failed)
+            // A failed job keeps its segments: retry checks and reuses them.
+            if (outcome.state == JobState::Cancelled) {
                 j.segments.clear();
+                j.joinedOutput = {};
+                j.framesDone = 0;
+            }
+            finished = j;
             return {};
         });
-        if (outcome.state == JobState::Cancelled || outcome.state == JobState::Failed)
-            removeWorkDir(queue.find(job.id) ? queue.find(job.id)->workDir : job.workDir);
+        if (outcome.state == JobState::Cancelled && finished)
+            (void)removeJobWork(*finished);  // refuses a work folder that is not the job's own
         if (hooks.onFinish)
             hooks.onFinish(job, outcome.state, outcome.reason);
         if (!st)

@@ -514,6 +514,12 @@ void MediaSink::abort() {
     if (d.done)
         return;
     d.done = true;
+    if (d.enc && avcodec_send_frame(d.enc.get(), nullptr) >= 0) {
+        // Drained before it is freed: FFmpeg 5.1's libx265 wrapper leaks the per-frame data of
+        // frames still inside the encoder (seen when a segment is stopped mid-way).
+        while (avcodec_receive_packet(d.enc.get(), d.pkt.get()) >= 0)
+            av_packet_unref(d.pkt.get());
+    }
     d.enc.reset();
     d.fmt.reset();  // closes the file first, then it can go
     detail::removePart(d.partPath);

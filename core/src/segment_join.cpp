@@ -1,13 +1,16 @@
-// joinSegments: lossless concatenation of video-only segments (resumed exports) into one output,
-// with the source's passthrough streams, chapters and metadata, via .part + rename.
+// joinSegments: lossless concatenation of video-only segments (segmented exports) into one
+// output, with the source's passthrough streams, chapters and metadata, via .part + rename.
+#include <cstring>
 #include <system_error>
 
+#include "fvs/core/frame_convert.h"
 #include "fvs/core/media_sink.h"
 #include "media_detail.h"
 #include "media_sink_detail.h"
 
 extern "C" {
 #include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
 }
 
 namespace fvs::core {
@@ -38,14 +41,29 @@ Result<Segment> openSegment(const fs::path& path) {
 }
 
 bool sameStream(const AVCodecParameters* a, const AVCodecParameters* b) {
+    const bool sameExtradata =
+        a->extradata_size == b->extradata_size &&
+        (a->extradata_size == 0 || std::memcmp(a->extradata, b->extradata, a->extradata_size) == 0);
     return a->codec_id == b->codec_id && a->width == b->width && a->height == b->height &&
-           a->format == b->format;
+           a->format == b->format && sameExtradata;
+}
+
+// The colour tags MediaSink gives its encoder, so a joined output is tagged like a direct one
+// whatever the segment container kept of them.
+void tagColours(AVCodecParameters* par, const StreamInfo& source) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(par->format));
+    const bool rgb = d && (d->flags & AV_PIX_FMT_FLAG_RGB);
+    const YuvColor color = yuvColorFor(source);
+    par->color_primaries = source.colorPrimaries;
+    par->color_trc = source.colorTransfer;
+    par->color_space = rgb ? AVCOL_SPC_RGB : color.matrix;
+    par->color_range = rgb ? AVCOL_RANGE_JPEG : color.range;
 }
 
 }  // namespace
 
 Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& source,
-                    const SinkOptions& options) {
+                    const SinkOptions& options, const JoinControl& control) {
     if (segments.empty())
         return makeError(ErrorCode::InvalidArgument, "no segments to join");
     const fs::path input =
@@ -96,6 +114,7 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
         return makeError(ErrorCode::OutOfMemory, "cannot add the video stream");
     avcodec_parameters_copy(vs->codecpar, par);
     vs->codecpar->codec_tag = 0;
+    tagColours(vs->codecpar, source);
     vs->time_base = first->fmt->streams[first->video]->time_base;
     vs->avg_frame_rate = first->fmt->streams[first->video]->avg_frame_rate;
     vs->sample_aspect_ratio = par->sample_aspect_ratio;
@@ -133,11 +152,17 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
 
     AvPacketPtr pkt = makePacket();
     int64_t lastDts = AV_NOPTS_VALUE;  // in the output time base
+    int64_t joined = 0;
     for (size_t i = 0; i < segments.size(); ++i) {
         Result<Segment> seg = i == 0 ? std::move(first) : openSegment(segments[i]);
         if (!seg)
             return seg.error();
         const AVStream* st = seg->fmt->streams[seg->video];
+        // Exact: a QuickTime/NUT timescale is a multiple of the source time base's denominator.
+        const int64_t offset =
+            i < control.ptsOffsets.size()
+                ? av_rescale_q(control.ptsOffsets[i], source.timeBase, st->time_base)
+                : 0;
         if (!sameStream(st->codecpar, vs->codecpar)) {  // par died with the first segment
             return makeError(ErrorCode::InvalidInput,
                              "segment " + segments[i].string() +
@@ -148,19 +173,34 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
                 av_packet_unref(pkt.get());
                 continue;
             }
+            if (control.stop.stop_requested()) {
+                av_packet_unref(pkt.get());
+                return makeError(ErrorCode::Cancelled, "joining the segments was stopped");
+            }
+            if (pkt->pts != AV_NOPTS_VALUE)
+                pkt->pts += offset;
+            if (pkt->dts != AV_NOPTS_VALUE)
+                pkt->dts += offset;
             const int64_t dtsUs =
                 detail::toUs(pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts, st->time_base);
             if (Status s = passthrough.writeUntil(dtsUs); !s)
                 return s;
             av_packet_rescale_ts(pkt.get(), st->time_base, vs->time_base);
-            // Segments carry source pts; only a dts that would step back at a seam is nudged.
-            if (lastDts != AV_NOPTS_VALUE && pkt->dts != AV_NOPTS_VALUE && pkt->dts <= lastDts) {
+            // Segments carry the output pts, which stay; each segment's encoder starts its dts
+            // `delay` frames before its first pts. With a constant delay the seams are already
+            // monotonic; where a segment starts with longer frames than the last one ended with
+            // (VFR), the few dts that would not increase are moved up by one tick.
+            if (pkt->dts == AV_NOPTS_VALUE)
+                pkt->dts = lastDts == AV_NOPTS_VALUE ? pkt->pts : lastDts + 1;
+            if (lastDts != AV_NOPTS_VALUE && pkt->dts <= lastDts)
                 pkt->dts = lastDts + 1;
-                if (pkt->pts != AV_NOPTS_VALUE && pkt->pts < pkt->dts) {
-                    av_packet_unref(pkt.get());
-                    return makeError(ErrorCode::InvalidInput,
-                                     "segments overlap in time at " + segments[i].string());
-                }
+            if (pkt->pts != AV_NOPTS_VALUE && pkt->pts < pkt->dts) {
+                av_packet_unref(pkt.get());
+                return makeError(ErrorCode::InvalidInput,
+                                 "segment " + segments[i].string() +
+                                     " overlaps the one before it in time (pts " +
+                                     std::to_string(pkt->pts) + " < dts " +
+                                     std::to_string(pkt->dts) + ")");
             }
             lastDts = pkt->dts;
             pkt->stream_index = vs->index;
@@ -171,6 +211,9 @@ Status joinSegments(const std::vector<fs::path>& segments, const StreamInfo& sou
                 return detail::writeError(raw->pb->error < 0 ? raw->pb->error : err, part,
                                           "writing");
             }
+            ++joined;
+            if (control.onProgress)
+                control.onProgress(joined);
         }
         if (err != AVERROR_EOF) {
             return makeError(ErrorCode::InvalidInput, "segment " + segments[i].string() +

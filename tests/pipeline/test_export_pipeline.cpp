@@ -292,7 +292,7 @@ private Q_SLOTS:
         ResampleProcessor p1({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
         auto r1 = ExportPipeline(seg).run(p1, stop.get_token());
         QVERIFY(!r1.ok());
-        QCOMPARE(r1.error().code, ErrorCode::Cancelled);
+        QVERIFY2(r1.error().code == ErrorCode::Cancelled, r1.error().message.c_str());
         QCOMPARE(done.size(), size_t(2));
         QCOMPARE(done[1].firstFrame, int64_t(8));
         QVERIFY(!fs::exists(seg.output));

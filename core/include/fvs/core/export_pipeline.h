@@ -5,11 +5,16 @@
 // output frame with the same pts.
 //
 // Segmented mode (segmentFrames > 0, used by the job queue for crash resume): the encode stage
-// writes closed, complete video-only segment files (segment_NNNNNN.mkv, one encoder each, so each
-// starts with a key frame) into workDir and reports each one; a later run given those segments
-// skips the frames they cover (decoding processor.warmupFrames() frames of pre-roll for temporal
-// engines and discarding their outputs), and the end joins all segments with the source's audio,
-// subtitles and chapters into the output.
+// writes closed, complete video-only segment files into workDir (segment_NNNNNN.mov, or .mp4 for
+// AV1: containers that keep pts and dts exactly; one encoder each, so each starts with a key frame
+// and no picture refers across a seam), fsyncs each with its folder and reports it with its size
+// and checksum. A later run given those segments checks them (size, checksum, frame count; the
+// first bad one and everything after it are rendered again) and skips the frames they cover
+// (decoding processor.warmupFrames() frames of pre-roll for temporal engines and discarding their
+// outputs). The end joins all segments with the source's audio, subtitles and chapters into
+// workDir/joined.EXT, fsyncs it, reports its identity (onOutputJoined) and only then renames it
+// to the output; a run that finds the output already carrying that identity just cleans up. A
+// failed or stopped run leaves every completed segment in place.
 //
 // Thread contract: run() blocks the calling thread (it becomes the encode stage); pause(),
 // resume() and isPaused() may be called from any thread; callbacks run on pipeline threads.
@@ -25,12 +30,19 @@
 #include <string>
 #include <vector>
 
+#include "fvs/core/file_identity.h"
 #include "fvs/core/frame_processor.h"
 #include "fvs/core/job_queue.h"
 #include "fvs/core/media_sink.h"
 #include "fvs/core/result.h"
+#include "fvs/core/segment_store.h"
 
 namespace fvs::core {
+
+enum class ExportPhase {
+    Rendering,  // decode, process, encode (framesDone counts up)
+    Joining,    // segmented mode: the segments are copied into the output (framesJoined)
+};
 
 struct ExportProgress {
     int64_t framesDone = 0;  // output frames written (including those of resumed segments)
@@ -39,6 +51,8 @@ struct ExportProgress {
     double fps = 0.0;        // output frames per second in this run
     double etaSeconds = -1;  // -1: unknown
     double elapsedSeconds = 0;
+    ExportPhase phase = ExportPhase::Rendering;
+    int64_t framesJoined = 0;  // phase Joining: frames copied into the output so far
 };
 
 enum class PipelineMode {
@@ -59,8 +73,13 @@ struct ExportRequest {
     int segmentFrames = 0;                         // > 0: segmented (resumable) export
     std::filesystem::path workDir;                 // segments go here (created when missing)
     std::vector<SegmentRecord> completedSegments;  // from an earlier, interrupted run
-    // Called on the encode thread after each segment file is closed; an error stops the export.
+    FileIdentity joinedOutput;                     // from an earlier run that died after joining
+    // Called on the encode thread after each segment file is closed and on disk; an error stops
+    // the export. A record replaces any earlier one from its firstFrame on.
     std::function<Status(const SegmentRecord&)> onSegmentDone;
+    // Called when the joined output is complete and on disk, just before it is renamed to the
+    // output; an error stops the export (the segments stay).
+    std::function<Status(const FileIdentity&)> onOutputJoined;
 
     std::function<void(const ExportProgress&)> onProgress;  // after every written frame
     std::function<void(const std::string&)> onWarning;
@@ -101,8 +120,5 @@ private:
     bool m_paused = false;
     friend struct Run;
 };
-
-// The file name of segment `number` inside a work folder.
-std::string segmentFileName(int64_t number);
 
 }  // namespace fvs::core

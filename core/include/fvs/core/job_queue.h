@@ -9,6 +9,8 @@
 // States: queued -> running -> done | failed (reason) | cancelled | paused | interrupted.
 // A job found "running" whose process is gone (or with no runner holding the run lock) becomes
 // "interrupted" when the queue is opened; it keeps its completed segments and resumes from them.
+// The file is read strictly: an unknown state, an unknown field, a value of the wrong type or out
+// of range is an error naming the file and the field, and the file is never rewritten then.
 // Thread contract: a JobQueue object is used by one thread at a time; the file is the shared state.
 
 #include <cstdint>
@@ -16,9 +18,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fvs/core/engine_settings.h"
+#include "fvs/core/file_identity.h"
 #include "fvs/core/media_sink.h"
 #include "fvs/core/result.h"
 
@@ -46,11 +50,15 @@ struct CropRect {
     bool empty() const { return width <= 0 || height <= 0; }
 };
 
-// One closed, complete segment file of a segmented export.
+// One closed, complete segment file of a segmented export, as recorded once it was on disk.
 struct SegmentRecord {
     std::string file;        // file name inside Job::workDir
     int64_t firstFrame = 0;  // output frame number (0 = first frame of the trimmed range)
     int64_t frameCount = 0;
+    int64_t ptsOffset =
+        0;  // output pts of its first frame (source time base); the file starts at 0
+    int64_t sizeBytes = -1;  // -1: not recorded (queue files of format 1)
+    std::string checksum;    // murmur3-128 (hex) of the whole file; empty: not recorded
 };
 
 struct Job {
@@ -68,6 +76,8 @@ struct Job {
     int segmentFrames = 0;  // frames per segment; 0: the runner's default
     std::string workDir;    // where segments are written (set when the job first runs)
     std::vector<SegmentRecord> segments;
+    FileIdentity source;        // the input as it was when the first segment was rendered
+    FileIdentity joinedOutput;  // the joined output, recorded just before it is renamed into place
     int64_t framesDone = 0;
     int64_t framesTotal = 0;
     std::string createdAt;  // ISO 8601 UTC
@@ -92,8 +102,12 @@ public:
     Status move(uint64_t id, int index);
     // Removes a job that is not running.
     Status remove(uint64_t id);
-    // failed / cancelled / interrupted / done -> queued, from scratch (completed segments dropped).
+    // failed / cancelled / interrupted / done -> queued. Completed segments are kept (and checked
+    // again before they are used), so a job that failed late does not render everything again.
     Status retry(uint64_t id);
+    // failed / cancelled / interrupted / done / paused -> queued, from scratch: segments and the
+    // recorded source identity are dropped (the runner empties the work folder).
+    Status restart(uint64_t id);
     // queued / running -> paused (a runner stops the job at its next check, keeping segments).
     Status pause(uint64_t id);
     // paused / interrupted -> queued, keeping segments so the export continues where it stopped.
@@ -119,6 +133,18 @@ private:
     std::vector<Job> m_jobs;
     uint64_t m_nextId = 1;
 };
+
+// The content of a queue file.
+struct QueueDocument {
+    uint64_t nextId = 1;
+    std::vector<Job> jobs;
+};
+// Parses the text of a queue file strictly (see the top of this header). `file` only names the
+// file in error messages. Never throws; bad input gives ErrorCode::InvalidInput.
+Result<QueueDocument> parseQueueDocument(std::string_view text, const std::filesystem::path& file);
+// The text parseQueueDocument reads back to the same document (InvalidArgument for a string
+// that is not UTF-8).
+Result<std::string> serializeQueueDocument(const QueueDocument& document);
 
 // Held by the process executing jobs; released on destruction (or by the kernel if it dies).
 class QueueRunLock {

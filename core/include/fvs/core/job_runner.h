@@ -1,11 +1,13 @@
 #pragma once
 // runQueue: executes the jobs of a JobQueue one after another with segmented, resumable exports.
-// Each completed segment is recorded in the queue file before the next one starts, so a killed
-// process loses at most one segment of work. Pause or cancel requested through the queue file by
-// another process (flashvsr queue pause/cancel) is noticed within about a second.
-// The caller holds the QueueRunLock of the queue for the whole call (otherwise other processes
-// opening the queue take the running job for an orphan and mark it interrupted).
-// Thread contract: blocks the calling thread; hooks run on pipeline threads.
+// Each completed segment is recorded in the queue file (after it is on disk) before the next one
+// starts, so a killed process loses at most one segment of work. The source's identity is recorded
+// on the first run and a resume refuses a replaced source. A failed job keeps its segments (retry
+// reuses them); a cancelled job's segments are deleted; a stop request leaves the job interrupted.
+// Pause or cancel requested through the queue file by another process (flashvsr queue pause/cancel)
+// is noticed within about a second. The caller holds the QueueRunLock of the queue for the whole
+// call (otherwise other processes opening the queue take the running job for an orphan and mark it
+// interrupted). Thread contract: blocks the calling thread; hooks run on pipeline threads.
 
 #include <chrono>
 #include <functional>
@@ -44,6 +46,13 @@ struct QueueRunSummary {
 
 // The work folder of a job: a hidden folder next to its output.
 std::filesystem::path defaultWorkDir(const Job& job);
+// The job's work folder, checked: a workDir recorded in the queue file must resolve to
+// defaultWorkDir(job) (InvalidInput otherwise: a tampered file never points the runner at another
+// folder).
+Result<std::filesystem::path> resolveWorkDir(const Job& job);
+// Deletes the job's segments and its work folder (only files this module writes; see
+// removeWorkFiles). Refuses, deleting nothing, when the recorded workDir is not the job's own.
+Status removeJobWork(const Job& job);
 
 Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factory,
                                  const JobRunHooks& hooks, std::stop_token stop = {});

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -59,11 +60,22 @@ std::vector<std::string> availableEncoders();
 Status checkOutputPath(const std::filesystem::path& output, const std::filesystem::path& input,
                        bool overwrite);
 
+// How a join reports progress and is stopped (a stop gives ErrorCode::Cancelled, no output).
+struct JoinControl {
+    std::stop_token stop;
+    // Per segment (empty: all 0): added to its timestamps, in the source's time base. Segments
+    // written from pts 0 keep their edit lists exact; the offset puts them back on the timeline.
+    std::vector<int64_t> ptsOffsets;
+    std::function<void(int64_t framesJoined)> onProgress;  // after every video packet
+};
+
 // Losslessly concatenates video-only segment files written by MediaSink (same settings, no
 // passthrough) into options.output (via .part + rename), adding the source's passthrough streams,
-// chapters and options.metadata. Used to finish a resumed export.
+// chapters and options.metadata. The segments carry the output timeline (pts relative to the
+// range start), which is kept exactly; a dts that would not increase at a seam is moved up.
+// Used to finish a segmented export.
 Status joinSegments(const std::vector<std::filesystem::path>& segments, const StreamInfo& source,
-                    const SinkOptions& options);
+                    const SinkOptions& options, const JoinControl& control = {});
 
 class MediaSink {
 public:
