@@ -86,7 +86,8 @@ int runBench(int argc, char** argv) {
         ->check(CLI::IsMember({"lanczos", "bicubic", "realesrgan", "flashvsr"}));
     app.add_option("--model", model, "Real-ESRGAN model (animevideov3, x4plus, x4plus-anime)");
     app.add_option("--device", device, "cuda, cuda:N or cpu (default: CUDA when available)");
-    app.add_option("--dtype", dtype, "bf16 or fp32 (default: the engine's; Real-ESRGAN: fp16 on CUDA)")
+    app.add_option("--dtype", dtype,
+                   "bf16 or fp32 (default: the engine's; Real-ESRGAN: fp16 on CUDA)")
         ->check(CLI::IsMember({"bf16", "fp32"}));
     app.add_option("--codec", codec, "encoder");
     app.add_option("--preset", preset, "encoder preset");

@@ -4,11 +4,11 @@
 
 namespace fvs::cli {
 
-int runUpscale(int argc, char** argv);   // cmd_upscale.cpp
-int runProbe(int argc, char** argv);     // cmd_probe.cpp
-int runQueue(int argc, char** argv);     // cmd_queue.cpp
-int runModels(int argc, char** argv);    // cmd_models.cpp  (flashvsr models check DIR)
-int runDebug(int argc, char** argv);     // cmd_debug.cpp   (flashvsr debug run ...)
-int runBench(int argc, char** argv);     // cmd_bench.cpp
+int runUpscale(int argc, char** argv);  // cmd_upscale.cpp
+int runProbe(int argc, char** argv);    // cmd_probe.cpp
+int runQueue(int argc, char** argv);    // cmd_queue.cpp
+int runModels(int argc, char** argv);   // cmd_models.cpp  (flashvsr models check DIR)
+int runDebug(int argc, char** argv);    // cmd_debug.cpp   (flashvsr debug run ...)
+int runBench(int argc, char** argv);    // cmd_bench.cpp
 
 }  // namespace fvs::cli

@@ -25,7 +25,8 @@ private Q_SLOTS:
         // GIVEN a queue of capacity 2 and a producer pushing 100 items
         BoundedQueue<int> q(2);
         std::jthread producer([&] {
-            for (int i = 0; i < 100; ++i) QVERIFY(q.push(i));
+            for (int i = 0; i < 100; ++i)
+                QVERIFY(q.push(i));
             q.close();
         });
         // WHEN a consumer pops until the end

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tools/block_check.h"
 #include "engine/flashvsr_model.h"
 #include "parity_dit_util.h"
+#include "tools/block_check.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -1,8 +1,8 @@
 // Colour fix (AdaIN and wavelet) against the official TorchColorCorrectorWavelet goldens.
 #include <QtTest>
 
-#include "model/color_fix.h"
 #include "decoder_golden_util.h"
+#include "model/color_fix.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -4,11 +4,11 @@
 
 #include <QtTest>
 
-#include "parity_dit_util.h"
 #include "model/rope.h"
 #include "model/sparse_attention.h"
 #include "model/wan_block.h"
 #include "model/wan_dit.h"
+#include "parity_dit_util.h"
 
 using namespace fvs::gpu;
 using namespace fvs::gpu::testing;

@@ -317,8 +317,7 @@ private Q_SLOTS:
                  QStringLiteral("h264"));
         // THEN Real-ESRGAN (installed by the setup; else Lanczos) previews ×4 and the UI says
         // why FlashVSR is not used
-        const bool realEsrgan =
-            holder.services.engines().contains(QStringLiteral("realesrgan"));
+        const bool realEsrgan = holder.services.engines().contains(QStringLiteral("realesrgan"));
         QTRY_VERIFY_WITH_TIMEOUT(preview.upscaledReady(), 60000);
         QCOMPARE(preview.engineName(),
                  realEsrgan ? QStringLiteral("realesrgan") : QStringLiteral("lanczos"));

@@ -11,9 +11,9 @@
 
 #include "export_presets.h"
 #include "fvs/core/frame_processor.h"
+#include "fvs/core/job_spec.h"
 #include "fvs/core/media_sink.h"
 #include "fvs/core/media_source.h"
-#include "fvs/core/job_spec.h"
 #include "fvs/core/option_table.h"
 
 namespace fvs::ui {

@@ -189,11 +189,10 @@ core::EngineFactory PreviewController::makeEngineFactory() {
                                               ? QStringLiteral("FlashVSR")
                                               : self->m_preferredEngine;
                 self->m_engineNote =
-                    realEsrgan
-                        ? tr("%1 is not available, so the preview uses Real-ESRGAN: %2")
-                              .arg(preferred, reason)
-                        : tr("%1 is not available, so the preview uses Lanczos: %2")
-                              .arg(preferred, reason);
+                    realEsrgan ? tr("%1 is not available, so the preview uses Real-ESRGAN: %2")
+                                     .arg(preferred, reason)
+                               : tr("%1 is not available, so the preview uses Lanczos: %2")
+                                     .arg(preferred, reason);
                 Q_EMIT self->engineChanged();
             },
             Qt::QueuedConnection);

@@ -26,7 +26,8 @@ struct AvInputFormatContextDeleter {
 };
 struct AvOutputFormatContextDeleter {
     void operator()(AVFormatContext* c) const {
-        if (c && c->pb && !(c->oformat->flags & AVFMT_NOFILE)) avio_closep(&c->pb);
+        if (c && c->pb && !(c->oformat->flags & AVFMT_NOFILE))
+            avio_closep(&c->pb);
         avformat_free_context(c);
     }
 };
@@ -45,8 +46,12 @@ using AvOutputFormatPtr = std::unique_ptr<AVFormatContext, AvOutputFormatContext
 using SwsContextPtr = std::unique_ptr<SwsContext, SwsContextDeleter>;
 using AvBufferRefPtr = std::unique_ptr<AVBufferRef, AvBufferRefDeleter>;
 
-inline AvFramePtr makeFrame() { return AvFramePtr(av_frame_alloc()); }
-inline AvPacketPtr makePacket() { return AvPacketPtr(av_packet_alloc()); }
+inline AvFramePtr makeFrame() {
+    return AvFramePtr(av_frame_alloc());
+}
+inline AvPacketPtr makePacket() {
+    return AvPacketPtr(av_packet_alloc());
+}
 
 // av_err2str is a macro that needs a compound literal; this is the C++ spelling.
 std::string avErrorString(int errnum);

@@ -21,7 +21,8 @@ public:
         std::unique_lock lock(m_mutex);
         if (!m_notFull.wait(lock, stop, [&] { return m_closed || m_items.size() < m_capacity; }))
             return false;
-        if (m_closed) return false;
+        if (m_closed)
+            return false;
         m_items.push_back(std::move(value));
         m_notEmpty.notify_one();
         return true;
@@ -32,7 +33,8 @@ public:
         std::unique_lock lock(m_mutex);
         if (!m_notEmpty.wait(lock, stop, [&] { return m_closed || !m_items.empty(); }))
             return std::nullopt;
-        if (m_items.empty()) return std::nullopt;
+        if (m_items.empty())
+            return std::nullopt;
         T value = std::move(m_items.front());
         m_items.pop_front();
         m_notFull.notify_one();

@@ -10,12 +10,13 @@
 namespace fvs::core {
 
 struct DeviceImage {
-    const void* data = nullptr;   // device pointer to RGBA8 rows (R, G, B, A bytes per pixel)
-    std::size_t pitchBytes = 0;   // bytes from one row to the next (>= 4 * width)
+    const void* data = nullptr;  // device pointer to RGBA8 rows (R, G, B, A bytes per pixel)
+    std::size_t pitchBytes = 0;  // bytes from one row to the next (>= 4 * width)
     int width = 0;
     int height = 0;
-    int deviceIndex = 0;          // CUDA device ordinal
-    std::shared_ptr<void> owner;  // keeps `data` valid; the producer finished writing before handing it over
+    int deviceIndex = 0;  // CUDA device ordinal
+    std::shared_ptr<void>
+        owner;  // keeps `data` valid; the producer finished writing before handing it over
 };
 
 }  // namespace fvs::core

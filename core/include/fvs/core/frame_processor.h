@@ -3,9 +3,9 @@
 //
 // Contract: configure() once per stream; then push() frames in order and pull() outputs as they
 // become ready; finish() at end of stream makes every remaining output available. Each pushed frame
-// yields exactly one output frame, in order, carrying the input frame's pts and index (frame-exact).
-// reset() drops all state (used after a seek) and keeps the configuration. Not thread-safe: one
-// thread (the process stage) owns a processor.
+// yields exactly one output frame, in order, carrying the input frame's pts and index
+// (frame-exact). reset() drops all state (used after a seek) and keeps the configuration. Not
+// thread-safe: one thread (the process stage) owns a processor.
 
 #include <optional>
 #include <string>
@@ -16,11 +16,15 @@
 
 namespace fvs::core {
 
-enum class ScaleFit { Exact, Fit, Fill };  // for a target size: stretch, letterbox-free fit inside, cover+crop
+enum class ScaleFit {
+    Exact,
+    Fit,
+    Fill
+};  // for a target size: stretch, letterbox-free fit inside, cover+crop
 
 struct ScaleRequest {
-    double factor = 4.0;     // used when targetWidth/targetHeight are 0
-    int targetWidth = 0;     // > 0: a target size instead of a factor
+    double factor = 4.0;  // used when targetWidth/targetHeight are 0
+    int targetWidth = 0;  // > 0: a target size instead of a factor
     int targetHeight = 0;
     ScaleFit fit = ScaleFit::Fit;
 };
@@ -38,9 +42,9 @@ struct ProcessorPlan {
     AVPixelFormat inputFormat = AV_PIX_FMT_RGB24;   // the pipeline converts decoded frames to this
     AVPixelFormat outputFormat = AV_PIX_FMT_RGB24;  // what pull() returns
     OutputGeometry output;
-    int latencyFrames = 0;                          // frames pushed before the first pull succeeds
-    std::string engineName;                         // "lanczos", "bicubic", "flashvsr"
-    std::string engineDescription;                  // model version and settings, for output metadata
+    int latencyFrames = 0;          // frames pushed before the first pull succeeds
+    std::string engineName;         // "lanczos", "bicubic", "flashvsr"
+    std::string engineDescription;  // model version and settings, for output metadata
 };
 
 class FrameProcessor {
@@ -62,8 +66,8 @@ public:
     virtual void requestStop() {}
 
     // Preview on a GPU display: with `on`, pull() returns frames whose pixels stay in device memory
-    // (Frame::device set, Frame::av null). Returns whether the processor will do so; engines without
-    // device frames return false and keep returning host frames.
+    // (Frame::device set, Frame::av null). Returns whether the processor will do so; engines
+    // without device frames return false and keep returning host frames.
     virtual bool enableDeviceOutput(bool on) { return !on; }
 };
 

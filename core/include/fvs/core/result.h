@@ -10,18 +10,18 @@ namespace fvs::core {
 
 // Error categories. The CLI maps them to documented exit codes (docs/cli.md).
 enum class ErrorCode {
-    InvalidArgument,   // a bad option or setting
-    NotFound,          // a missing input file, model folder, ...
-    InvalidInput,      // a file that is not usable media / corrupt / unsupported
-    OutputExists,      // output present and --overwrite not given
-    OutputIsInput,     // output would replace the source
-    IoError,           // unwritable directory, read failure
-    DiskFull,          // ENOSPC
-    OutOfMemory,       // a request that cannot fit
-    Unsupported,       // codec or feature not available here
-    Cancelled,         // stopped by the user
-    ModelError,        // missing / mixed / corrupt model weights
-    Internal,          // a bug
+    InvalidArgument,  // a bad option or setting
+    NotFound,         // a missing input file, model folder, ...
+    InvalidInput,     // a file that is not usable media / corrupt / unsupported
+    OutputExists,     // output present and --overwrite not given
+    OutputIsInput,    // output would replace the source
+    IoError,          // unwritable directory, read failure
+    DiskFull,         // ENOSPC
+    OutOfMemory,      // a request that cannot fit
+    Unsupported,      // codec or feature not available here
+    Cancelled,        // stopped by the user
+    ModelError,       // missing / mixed / corrupt model weights
+    Internal,         // a bug
 };
 
 const char* toString(ErrorCode code);
@@ -31,7 +31,9 @@ struct Error {
     std::string message;
 };
 
-inline Error makeError(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error makeError(ErrorCode code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
@@ -42,14 +44,26 @@ public:
     bool ok() const { return m_v.index() == 0; }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<0>(m_v); }
-    const T& value() const& { assert(ok()); return std::get<0>(m_v); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(m_v)); }
+    T& value() & {
+        assert(ok());
+        return std::get<0>(m_v);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<0>(m_v);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(m_v));
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }
 
-    const Error& error() const { assert(!ok()); return std::get<1>(m_v); }
+    const Error& error() const {
+        assert(!ok());
+        return std::get<1>(m_v);
+    }
 
 private:
     std::variant<T, Error> m_v;
@@ -63,7 +77,10 @@ public:
 
     bool ok() const { return m_ok; }
     explicit operator bool() const { return ok(); }
-    const Error& error() const { assert(!ok()); return m_error; }
+    const Error& error() const {
+        assert(!ok());
+        return m_error;
+    }
 
 private:
     Error m_error;
