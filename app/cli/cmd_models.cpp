@@ -74,7 +74,7 @@ void printText(const gpu::ModelFolderReport& report) {
 // the built-in resamplers. Exit 0: listing is not a check.
 int listModels(bool json) {
     nlohmann::json rows = nlohmann::json::array();
-    auto found = gpu::findModelFolder();
+    auto found = gpu::findModelFolder({}, app::readEngineEnvironment().modelSearchPaths);
     rows.push_back({{"engine", "flashvsr"},
                     {"model", found ? found->version : std::string()},
                     {"installed", static_cast<bool>(found)},

@@ -193,6 +193,8 @@ core::Result<std::unique_ptr<core::FrameProcessor>> createRealEsrganProcessor(
                                                    : torch::Device(torch::kCPU);
         else
             o.device = torch::Device(settings.device);
+        if (o.device.is_cuda() && !o.device.has_index())
+            o.device = torch::Device(torch::kCUDA, 0);  // "cuda" = cuda:0, as the tensors report
         if (o.device.is_cuda() && !torch::cuda::is_available())
             return core::makeError(core::ErrorCode::Unsupported,
                                    "Real-ESRGAN: --device " + settings.device +
