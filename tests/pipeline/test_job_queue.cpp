@@ -222,146 +222,147 @@ private Q_SLOTS:
         auto q = JobQueue::open(ok);
         QVERIFY2(q.ok(), q ? "" : q.error().message.c_str());
         QCOMPARE(q->find(3)->engine.scale.factor, 1.5);
-        void strictFileErrorsNameTheFileAndKeepIt_data() {
-            QTest::addColumn<QString>("from");
-            QTest::addColumn<QString>("to");
-            QTest::addColumn<QString>("named");  // what the message must mention
-            QTest::newRow("unknown state") << "\"state\": \"queued\""
-                                           << "\"state\": \"exploded\""
-                                           << "exploded";
-            QTest::newRow("unknown field") << "\"reason\": \"\""
-                                           << "\"reason\": \"\", \"colour\": 1"
-                                           << "colour";
-            QTest::newRow("unknown top-level field") << "\"nextId\""
-                                                     << "\"extra\": true, \"nextId\""
-                                                     << "extra";
-            QTest::newRow("wrong type") << "\"crf\": 18"
-                                        << "\"crf\": \"high\""
-                                        << "crf";
-            QTest::newRow("out of range") << "\"crf\": 18"
-                                          << "\"crf\": 99999999999"
-                                          << "crf";
-            QTest::newRow("negative segment size") << "\"segmentFrames\": 0"
-                                                   << "\"segmentFrames\": -5"
-                                                   << "segmentFrames";
-            QTest::newRow("segment file outside the work folder")
-                << "\"segments\": []"
-                << "\"segments\": [{\"file\": \"../../etc/passwd\", \"firstFrame\": 0, "
-                   "\"frameCount\": 1}]"
-                << "passwd";
-            QTest::newRow("unknown scale fit") << "\"fit\": \"fit\""
-                                               << "\"fit\": \"stretch\""
-                                               << "stretch";
-            QTest::newRow("newer format") << "\"version\": 2"
-                                          << "\"version\": 7"
-                                          << "version 7";
-            QTest::newRow("duplicate id") << "\"jobs\": ["
-                                          << "\"jobs\": [{\"id\": 1}, "
-                                          << "twice";
-        }
-        void strictFileErrorsNameTheFileAndKeepIt() {
-            QFETCH(QString, from);
-            QFETCH(QString, to);
-            QFETCH(QString, named);
-            // GIVEN a queue file with one job, edited by hand
-            const fs::path path =
-                queuePath(("strict-" + std::to_string(m_strict++) + ".json").c_str());
-            {
-                auto q = JobQueue::open(path);
-                QVERIFY(q->add(sampleJob("s")).ok());
-            }
-            QString text = QString::fromStdString(readAll(path));
-            QVERIFY2(text.contains(from), qPrintable(text));
-            text.replace(text.indexOf(from), from.size(), to);
-            {
-                std::ofstream out(path, std::ios::trunc);
-                out << text.toStdString();
-            }
-            // WHEN it is opened (or changed through another handle)
+    }
+
+    void strictFileErrorsNameTheFileAndKeepIt_data() {
+        QTest::addColumn<QString>("from");
+        QTest::addColumn<QString>("to");
+        QTest::addColumn<QString>("named");  // what the message must mention
+        QTest::newRow("unknown state") << "\"state\": \"queued\""
+                                       << "\"state\": \"exploded\""
+                                       << "exploded";
+        QTest::newRow("unknown field") << "\"reason\": \"\""
+                                       << "\"reason\": \"\", \"colour\": 1"
+                                       << "colour";
+        QTest::newRow("unknown top-level field") << "\"nextId\""
+                                                 << "\"extra\": true, \"nextId\""
+                                                 << "extra";
+        QTest::newRow("wrong type") << "\"crf\": 18"
+                                    << "\"crf\": \"high\""
+                                    << "crf";
+        QTest::newRow("out of range") << "\"crf\": 18"
+                                      << "\"crf\": 99999999999"
+                                      << "crf";
+        QTest::newRow("negative segment size") << "\"segmentFrames\": 0"
+                                               << "\"segmentFrames\": -5"
+                                               << "segmentFrames";
+        QTest::newRow("segment file outside the work folder")
+            << "\"segments\": []"
+            << "\"segments\": [{\"file\": \"../../etc/passwd\", \"firstFrame\": 0, "
+               "\"frameCount\": 1}]"
+            << "passwd";
+        QTest::newRow("unknown scale fit") << "\"fit\": \"fit\""
+                                           << "\"fit\": \"stretch\""
+                                           << "stretch";
+        QTest::newRow("newer format") << "\"version\": 2"
+                                      << "\"version\": 7"
+                                      << "version 7";
+        QTest::newRow("duplicate id") << "\"jobs\": ["
+                                      << "\"jobs\": [{\"id\": 1}, "
+                                      << "twice";
+    }
+    void strictFileErrorsNameTheFileAndKeepIt() {
+        QFETCH(QString, from);
+        QFETCH(QString, to);
+        QFETCH(QString, named);
+        // GIVEN a queue file with one job, edited by hand
+        const fs::path path = queuePath(("strict-" + std::to_string(m_strict++) + ".json").c_str());
+        {
             auto q = JobQueue::open(path);
-            // THEN the error names the file and what is wrong, and the file is unchanged
-            QVERIFY(!q.ok());
-            QCOMPARE(q.error().code, ErrorCode::InvalidInput);
-            QVERIFY2(q.error().message.find(path.string()) != std::string::npos,
-                     q.error().message.c_str());
-            QVERIFY2(q.error().message.find(named.toStdString()) != std::string::npos,
-                     q.error().message.c_str());
-            QCOMPARE(QString::fromStdString(readAll(path)), text);
-            // AND the same text given to the parser directly is refused the same way
-            auto parsed = parseQueueDocument(text.toStdString(), path);
-            QVERIFY(!parsed.ok());
+            QVERIFY(q->add(sampleJob("s")).ok());
         }
+        QString text = QString::fromStdString(readAll(path));
+        QVERIFY2(text.contains(from), qPrintable(text));
+        text.replace(text.indexOf(from), from.size(), to);
+        {
+            std::ofstream out(path, std::ios::trunc);
+            out << text.toStdString();
+        }
+        // WHEN it is opened (or changed through another handle)
+        auto q = JobQueue::open(path);
+        // THEN the error names the file and what is wrong, and the file is unchanged
+        QVERIFY(!q.ok());
+        QCOMPARE(q.error().code, ErrorCode::InvalidInput);
+        QVERIFY2(q.error().message.find(path.string()) != std::string::npos,
+                 q.error().message.c_str());
+        QVERIFY2(q.error().message.find(named.toStdString()) != std::string::npos,
+                 q.error().message.c_str());
+        QCOMPARE(QString::fromStdString(readAll(path)), text);
+        // AND the same text given to the parser directly is refused the same way
+        auto parsed = parseQueueDocument(text.toStdString(), path);
+        QVERIFY(!parsed.ok());
+    }
 
-        void parserRoundTripsEveryField() {
-            Job j = sampleJob("rt");
-            j.id = 7;
-            j.state = JobState::Interrupted;
-            j.reason = "power loss";
-            j.segmentFrames = 25;
-            j.workDir = "/videos/.rt.flashvsr-x2.mp4.flashvsr-work-7";
-            j.segments.push_back({"segment_000000.mov", 0, 25, 0, 12345, "00ff"});
-            j.segments.push_back({"segment_000001.mov", 25, 25, 12800, 23456, "ff00"});
-            j.source = FileIdentity{1000, 1234567890123, "abcd"};
-            j.joinedOutput = FileIdentity{2000, 42, "ef01"};
-            auto text = serializeQueueDocument(QueueDocument{8, {j}});
-            QVERIFY(text.ok());
-            auto doc = parseQueueDocument(text.value(), "rt.json");
-            QVERIFY2(doc.ok(), doc.ok() ? "" : doc.error().message.c_str());
-            QCOMPARE(doc->nextId, uint64_t(8));
-            const Job& r = doc->jobs.at(0);
-            QCOMPARE(r.state, JobState::Interrupted);
-            QCOMPARE(r.segments.size(), size_t(2));
-            QCOMPARE(r.segments[1].ptsOffset, int64_t(12800));
-            QCOMPARE(r.segments[1].sizeBytes, int64_t(23456));
-            QCOMPARE(r.segments[1].checksum, std::string("ff00"));
-            QVERIFY(r.source == j.source);
-            QVERIFY(r.joinedOutput == j.joinedOutput);
-            QCOMPARE(r.crop.width, 100);
-            // A format-1 file (no checksums, no identities) still loads
-            auto old = parseQueueDocument(
-                R"({"version": 1, "nextId": 3, "jobs": [{"id": 2, "state": "paused", "segments":
+    void parserRoundTripsEveryField() {
+        Job j = sampleJob("rt");
+        j.id = 7;
+        j.state = JobState::Interrupted;
+        j.reason = "power loss";
+        j.segmentFrames = 25;
+        j.workDir = "/videos/.rt.flashvsr-x2.mp4.flashvsr-work-7";
+        j.segments.push_back({"segment_000000.mov", 0, 25, 0, 12345, "00ff"});
+        j.segments.push_back({"segment_000001.mov", 25, 25, 12800, 23456, "ff00"});
+        j.source = FileIdentity{1000, 1234567890123, "abcd"};
+        j.joinedOutput = FileIdentity{2000, 42, "ef01"};
+        auto text = serializeQueueDocument(QueueDocument{8, {j}});
+        QVERIFY(text.ok());
+        auto doc = parseQueueDocument(text.value(), "rt.json");
+        QVERIFY2(doc.ok(), doc.ok() ? "" : doc.error().message.c_str());
+        QCOMPARE(doc->nextId, uint64_t(8));
+        const Job& r = doc->jobs.at(0);
+        QCOMPARE(r.state, JobState::Interrupted);
+        QCOMPARE(r.segments.size(), size_t(2));
+        QCOMPARE(r.segments[1].ptsOffset, int64_t(12800));
+        QCOMPARE(r.segments[1].sizeBytes, int64_t(23456));
+        QCOMPARE(r.segments[1].checksum, std::string("ff00"));
+        QVERIFY(r.source == j.source);
+        QVERIFY(r.joinedOutput == j.joinedOutput);
+        QCOMPARE(r.crop.width, 100);
+        // A format-1 file (no checksums, no identities) still loads
+        auto old = parseQueueDocument(
+            R"({"version": 1, "nextId": 3, "jobs": [{"id": 2, "state": "paused", "segments":
                [{"file": "segment_000000.nut", "firstFrame": 0, "frameCount": 10}]}]})",
-                "old.json");
-            QVERIFY2(old.ok(), old.ok() ? "" : old.error().message.c_str());
-            QCOMPARE(old->jobs[0].segments[0].sizeBytes, int64_t(-1));
-            // Bytes that are not JSON at all are an error, not a crash
-            QVERIFY(!parseQueueDocument(std::string("\0\xff{", 3), "bin.json").ok());
-        }
+            "old.json");
+        QVERIFY2(old.ok(), old.ok() ? "" : old.error().message.c_str());
+        QCOMPARE(old->jobs[0].segments[0].sizeBytes, int64_t(-1));
+        // Bytes that are not JSON at all are an error, not a crash
+        QVERIFY(!parseQueueDocument(std::string("\0\xff{", 3), "bin.json").ok());
+    }
 
-        void retryKeepsSegmentsRestartDropsThem() {
-            auto q = JobQueue::open(queuePath("retry.json"));
-            const uint64_t id = q->add(sampleJob("r")).value();
-            QVERIFY(q->update(id, [](Job& j) -> Status {
-                         j.state = JobState::Failed;
-                         j.segments.push_back({"segment_000000.mov", 0, 25, 0, 10, "aa"});
-                         j.source.sizeBytes = 5;
-                         return {};
-                     }).ok());
-            QVERIFY(q->retry(id).ok());
-            QCOMPARE(q->find(id)->state, JobState::Queued);
-            QCOMPARE(q->find(id)->segments.size(), size_t(1));
-            QCOMPARE(q->find(id)->framesDone, int64_t(25));
-            QVERIFY(q->update(id, [](Job& j) -> Status {
-                         j.state = JobState::Failed;
-                         return {};
-                     }).ok());
-            QVERIFY(q->restart(id).ok());
-            QVERIFY(q->find(id)->segments.empty());
-            QVERIFY(!q->find(id)->source.recorded());
-            QVERIFY(!q->restart(id).ok());  // queued already
-        }
+    void retryKeepsSegmentsRestartDropsThem() {
+        auto q = JobQueue::open(queuePath("retry.json"));
+        const uint64_t id = q->add(sampleJob("r")).value();
+        QVERIFY(q->update(id, [](Job& j) -> Status {
+                     j.state = JobState::Failed;
+                     j.segments.push_back({"segment_000000.mov", 0, 25, 0, 10, "aa"});
+                     j.source.sizeBytes = 5;
+                     return {};
+                 }).ok());
+        QVERIFY(q->retry(id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Queued);
+        QCOMPARE(q->find(id)->segments.size(), size_t(1));
+        QCOMPARE(q->find(id)->framesDone, int64_t(25));
+        QVERIFY(q->update(id, [](Job& j) -> Status {
+                     j.state = JobState::Failed;
+                     return {};
+                 }).ok());
+        QVERIFY(q->restart(id).ok());
+        QVERIFY(q->find(id)->segments.empty());
+        QVERIFY(!q->find(id)->source.recorded());
+        QVERIFY(!q->restart(id).ok());  // queued already
+    }
 
-        void atomicWriteReplacesWhole() {
-            // GIVEN an existing file WHEN written atomically THEN it holds exactly the new text
-            const fs::path path = queuePath("atomic/file.txt");
-            QVERIFY(writeFileAtomically(path, std::string(100000, 'a')).ok());
-            QVERIFY(writeFileAtomically(path, "short").ok());
-            QCOMPARE(readAll(path), std::string("short"));
-            // AND an unwritable folder gives an error, not a crash
-            auto st = writeFileAtomically("/proc/flashvsr-test/q.json", "x");
-            QVERIFY(!st.ok());
-        }
-    };
+    void atomicWriteReplacesWhole() {
+        // GIVEN an existing file WHEN written atomically THEN it holds exactly the new text
+        const fs::path path = queuePath("atomic/file.txt");
+        QVERIFY(writeFileAtomically(path, std::string(100000, 'a')).ok());
+        QVERIFY(writeFileAtomically(path, "short").ok());
+        QCOMPARE(readAll(path), std::string("short"));
+        // AND an unwritable folder gives an error, not a crash
+        auto st = writeFileAtomically("/proc/flashvsr-test/q.json", "x");
+        QVERIFY(!st.ok());
+    }
+};
 
-    QTEST_GUILESS_MAIN(TestJobQueue)
+QTEST_GUILESS_MAIN(TestJobQueue)
 #include "test_job_queue.moc"
