@@ -65,7 +65,7 @@ private Q_SLOTS:
                                  << "one of tiny, full";
         QTest::newRow("engine") << "engine"
                                 << "magic"
-                                << "one of flashvsr, lanczos, bicubic";
+                                << "one of flashvsr, realesrgan, lanczos, bicubic";
         QTest::newRow("device") << "device"
                                 << "tpu"
                                 << "cpu, cuda or cuda:N";
