@@ -77,6 +77,14 @@ bool fusedRmsNorm(torch::Tensor& x, const RmsNorm& norm, int64_t numHeads, bool 
 
 }  // namespace
 
+torch::Tensor linearPlusResidual(const torch::nn::Linear& linear, const torch::Tensor& x,
+                                 const torch::Tensor& residual) {
+    const int64_t in = x.size(-1), out = residual.size(-1);
+    return at::addmm(residual.reshape({-1, out}), x.reshape({-1, in}), linear->weight.t())
+        .add_(linear->bias)
+        .view(residual.sizes());
+}
+
 WanSelfAttentionImpl::WanSelfAttentionImpl(int64_t dim, int64_t numHeads, double eps)
     : m_numHeads(numHeads) {
     q = register_module("q", torch::nn::Linear(dim, dim));
@@ -247,10 +255,7 @@ torch::Tensor WanSelfAttentionImpl::forward(const torch::Tensor& x, const SelfAt
     auto merged = windowReverse(attn, f, h, w);  // (1, L, D)
     torch::Tensor out;
     if (residual != nullptr) {
-        const int64_t dim = x.size(2);
-        out = at::addmm(residual->view({-1, dim}), merged.view({-1, dim}), o->weight.t())
-                  .add_(o->bias)
-                  .view(x.sizes());  // residual + o(merged)
+        out = linearPlusResidual(o, merged, *residual);
     } else {
         out = o(merged);
     }
@@ -289,9 +294,7 @@ torch::Tensor WanCrossAttentionImpl::forward(const torch::Tensor& x, const torch
     auto out = at::scaled_dot_product_attention(qh, kh, vh);                // (1,H,L,d)
     auto merged = out.transpose(1, 2).reshape({1, length, dim});            // (1, L, D)
     if (residual != nullptr) {
-        return at::addmm(residual->view({-1, dim}), merged.view({-1, dim}), o->weight.t())
-            .add_(o->bias)
-            .view(x.sizes());  // residual + o(merged)
+        return linearPlusResidual(o, merged, *residual);
     }
     return o(merged);  // (1, L, D)
 }

@@ -28,6 +28,11 @@ TORCH_MODULE(RmsNorm);
 
 class PagedKvPool;
 
+// residual + linear(x) for x (..., in) and residual (..., out): the residual is the GEMM's C
+// operand, so the add costs no extra pass (the folded blocks' output projections).
+torch::Tensor linearPlusResidual(const torch::nn::Linear& linear, const torch::Tensor& x,
+                                 const torch::Tensor& residual);
+
 // Post-RoPE keys and values of the previous chunks of one block. Window-major tensors
 // (groups*ws, 128, D) on the gather/runs/reference paths; on the paged path the groups live in the
 // stream's PagedKvPool and `slots` lists the block's groups there, oldest first.

@@ -116,7 +116,7 @@ torch::Tensor WanBlockImpl::forwardFolded(const torch::Tensor& x, const SelfAtte
     auto out = ffn->ptr<torch::nn::LinearImpl>(2);
     // Bias + GELU (tanh) in the GEMM's epilogue, then the residual add inside the second GEMM.
     auto hidden = at::_addmm_activation(in->bias, z, in->weight.t(), 1, 1, /*use_gelu=*/true);
-    auto result = at::addmm(h.view({-1, dim}), hidden, out->weight.t()).add_(out->bias);
+    auto result = linearPlusResidual(torch::nn::Linear(out), hidden, h.view({-1, dim}));
     StageProfiler::mark("block.ffn", device);
     result = result.view(x.sizes());
     tap("out", result);
