@@ -509,8 +509,9 @@ private Q_SLOTS:
     }
 
     void pausingInsideTheFirstSegmentKeepsTheFrames() {
-        QSKIP("TODO(#8): closing the open segment on a pause moved segment boundaries and broke "
-              "the exact resume of lossy codecs; kept off until segments can be split exactly");
+        QSKIP(
+            "TODO(#8): closing the open segment on a pause moved segment boundaries and broke "
+            "the exact resume of lossy codecs; kept off until segments can be split exactly");
         // GIVEN the app's runner on a job of 150 frames in one 250-frame segment, slow enough to
         // be paused in the middle (Lanczos x4 of a 160x120 clip into FFV1)
         const QString clip =
