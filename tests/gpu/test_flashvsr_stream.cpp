@@ -42,6 +42,7 @@ private Q_SLOTS:
     void everyInputFrameYieldsOneOutput();
     void nonAlignedSizeIsPaddedAndCroppedBack();
     void resetReproducesTheStream();
+    void pagedKvPoolEqualsTheWindowMajorCache();
     void cancellationStopsBetweenChunks();
     void badInputsGiveClearErrors();
 
@@ -149,6 +150,37 @@ void TestFlashVsrStream::resetReproducesTheStream() {
     // THEN the outputs are identical (no state survives reset())
     QCOMPARE(a.size(0), int64_t{30});
     QVERIFY(torch::equal(a, b));
+}
+
+void TestFlashVsrStream::pagedKvPoolEqualsTheWindowMajorCache() {
+    // GIVEN a clip of six chunks at a size with four windows per temporal group, run once with the
+    // K/V in the stream's page pool (slots taken, recycled and reordered from chunk 2 on) and once
+    // with the window-major cache (cat + slice), both with the fp32 reference attention
+    auto clip = randomFrames(61, 256, 256, 21);
+    auto run = [&](AttentionPath path) {
+        StreamOptions options = m_streamOptions;
+        options.attention = path;
+        FlashVsrStream stream(m_model, options);
+        if (!stream.configure(256, 256).ok()) {
+            return std::pair{torch::Tensor{}, AttentionStats{}};
+        }
+        stream.push(clip);
+        stream.finish();
+        return std::pair{stream.take(), stream.attentionStats()};
+    };
+    auto [paged, pagedStats] = run(AttentionPath::Paged);
+    auto [cached, cachedStats] = run(AttentionPath::Reference);
+    // THEN every chunk selects the same key blocks and gives the same frames
+    QCOMPARE(paged.size(0), int64_t{61});
+    QCOMPARE(cached.size(0), int64_t{61});
+    QCOMPARE(pagedStats.selectedBlocks, cachedStats.selectedBlocks);
+    QCOMPARE(pagedStats.emptyQueryBlocks, cachedStats.emptyQueryBlocks);
+    QCOMPARE(pagedStats.candidateBlocks, cachedStats.candidateBlocks);
+    QVERIFY(pagedStats.selectedBlocks > 0);  // a real selection: some key blocks, not all
+    QVERIFY(pagedStats.selectedBlocks < pagedStats.candidateBlocks);
+    QVERIFY(torch::isfinite(paged).all().item<bool>());
+    const float diff = (paged - cached).abs().max().item<float>();
+    QVERIFY2(diff <= 1e-4f, qPrintable(QString("max |paged - cached| = %1").arg(diff)));
 }
 
 void TestFlashVsrStream::cancellationStopsBetweenChunks() {

@@ -67,7 +67,8 @@ torch::Tensor blockSparseAttention(const torch::Tensor& q, const torch::Tensor& 
 // Block-sparse attention reading K/V in place from the stream's page pool (cuDNN SDPA with page
 // tables, one batch entry per (head, query block)): q (Lq_win, 128, D), mask (1, H, Lq, Lk) over
 // the logical key order `slots` (oldest cached group first). Returns (Lq_win, 128, D); query
-// blocks without keys give exact zeros. CUDA, bf16/fp16, cudnnPagedSdpaAvailable().
+// blocks without keys give exact zeros. cuDNN on CUDA bf16/fp16 (cudnnPagedSdpaAvailable()), else
+// pagedAttentionReference (fp32 math, any device: the CPU tests of the paged path).
 torch::Tensor pagedBlockSparseAttention(const torch::Tensor& q, const PagedKvPool& pool,
                                         const std::vector<int64_t>& slots,
                                         const torch::Tensor& mask, int64_t numHeads);

@@ -30,13 +30,19 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
 
 namespace {
 
-// The paged path (cuDNN SDPA with page tables) wherever it can run and the stream asks for Auto or
-// Paged: a page pool from the stream, CUDA bf16/fp16, cuDNN paged attention in the build.
+// The paged path (K/V in the stream's page pool): with Auto wherever cuDNN SDPA with page tables
+// runs (CUDA bf16/fp16, cuDNN paged attention in the build); with Paged also elsewhere, the
+// attention over the page tables then computed by pagedAttentionReference (CPU tests of the pool's
+// slot bookkeeping over a whole stream).
 bool usePagedAttention(const SelfAttentionContext& ctx, const torch::Tensor& q) {
-    const bool allowed =
-        ctx.attention == AttentionPath::Auto || ctx.attention == AttentionPath::Paged;
+    if (ctx.kvPool == nullptr) {
+        return false;
+    }
+    if (ctx.attention == AttentionPath::Paged) {
+        return true;
+    }
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    return allowed && ctx.kvPool != nullptr && half && q.is_cuda() &&
+    return ctx.attention == AttentionPath::Auto && half && q.is_cuda() &&
            cudnnPagedSdpaAvailable(q.device());
 }
 
