@@ -42,6 +42,11 @@ public:
         std::snprintf(text, sizeof text, " %s %.1f ms", stage, ms);
         m_text += text;
     }
+    void count(const char* what, int64_t n) {
+        char text[64];
+        std::snprintf(text, sizeof text, " %s %lld", what, static_cast<long long>(n));
+        m_text += text;
+    }
     void mark(const char* stage) {
         if (m_on) {
             item(stage, StageProfiler::lapMs(m_last, m_device));
@@ -234,6 +239,10 @@ torch::Tensor FlashVsrStream::ditStep(const ChunkPlan& plan, const DitHooks& hoo
     auto tokens = m_model->lqProjector()->projectFrames(lq, m_lqState);  // (1, f*h*w, dim)
     tap("lq_tokens", tokens);
     timer.mark("lq_proj");
+    if (timer.on()) {
+        timer.count("non_finite_lq_tokens",
+                    torch::isfinite(tokens).logical_not().sum().item<int64_t>());
+    }
     auto noise = noiseFor(plan.latentBegin, plan.latentEnd);  // (1, 16, f, Hp/8, Wp/8)
     tap("noise", noise);
     DitChunkParams params;
@@ -321,7 +330,15 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
             "between",
             std::chrono::duration<double, std::milli>(timer.started() - m_lastChunkEnd).count());
     }
+    const int64_t emptyBefore = m_stats.emptyQueryBlocks;
     auto z0 = ditStep(plan, prefixed, timer, stop);
+    if (timer.on()) {
+        // Per chunk: where a numerical failure starts (docs/benchmarks.md, the bisect script).
+        timer.count("non_finite_z0", torch::isfinite(z0).logical_not().sum().item<int64_t>());
+        if (m_collectStats) {
+            timer.count("empty_query_blocks", m_stats.emptyQueryBlocks - emptyBefore);
+        }
+    }
     if (stop.stop_requested()) {
         throw StopRequested();
     }

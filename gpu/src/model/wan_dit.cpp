@@ -1,7 +1,9 @@
 #include "model/wan_dit.h"
 
+#include <cstdio>
 #include <string>
 
+#include "engine/stage_profiler.h"
 #include "model/rope.h"
 #include "model/sparse_attention.h"
 
@@ -124,12 +126,20 @@ torch::Tensor WanDitImpl::forward(const torch::Tensor& latents, const torch::Ten
     ctx.gatherBudgetBytes = params.gatherBudgetBytes;
     ctx.hooks = params.hooks;
     ctx.stats = params.stats;
+    bool reportedNonFinite = false;
     for (size_t b = 0; b < m_blocks.size(); ++b) {
         if (stop.stop_requested()) {
             throw StopRequested();
         }
         ctx.blockIndex = static_cast<int64_t>(b);
         x = m_blocks[b]->forward(x, m_tMod, ctx, caches[b]);
+        if (StageProfiler::enabled() && !reportedNonFinite &&
+            !torch::isfinite(x).all().item<bool>()) {
+            // Profiling only (it syncs anyway): the first block whose output is not finite.
+            std::fprintf(stderr, "non-finite hidden states after block %zu (latent frame %lld)\n",
+                         b, static_cast<long long>(params.t0));
+            reportedNonFinite = true;
+        }
     }
     x = head->forward(x, m_t);  // (1, f*h*w, out*4)
     tap("head", x);
