@@ -1,9 +1,18 @@
 #include "engine/flashvsr_options.h"
 
+#include <charconv>
 #include <sstream>
+#include <system_error>
 
 namespace fvs::gpu {
 namespace {
+
+// A number as a user would write it: 2, 0.5, 1e+30.
+std::string shown(double number) {
+    std::ostringstream out;
+    out << number;
+    return out.str();
+}
 
 core::Error invalid(const std::string& what) {
     return core::makeError(core::ErrorCode::InvalidArgument, what);
@@ -28,6 +37,81 @@ bool parseFlag(const std::string& text, bool& out) {
         return false;
     }
     return true;
+}
+
+// One validating setter per typed value: the key=value parser and fromSettings() share them, so
+// the ranges and messages are the same wherever a value comes from.
+core::Status setVersion(ModelOptions& o, const std::string& value) {
+    if (!value.empty() && value != "v1" && value != "v1.1") {
+        return invalid("version must be v1 or v1.1, got '" + value + "'");
+    }
+    o.version = value;
+    return {};
+}
+
+core::Status setDevice(ModelOptions& o, const std::string& value) {
+    try {
+        o.device = torch::Device(value);
+    } catch (const std::exception&) {
+        return invalid("device must be cpu, cuda or cuda:N, got '" + value + "'");
+    }
+    if (o.device.is_cuda() && !torch::cuda::is_available()) {
+        return core::makeError(core::ErrorCode::Unsupported,
+                               "device '" + value + "' requested but CUDA is not available");
+    }
+    return {};
+}
+
+core::Status setScale(FlashVsrOptions& all, double number) {
+    if (!(number >= 1.0 && number <= 16.0)) {
+        return invalid("scale must be in [1, 16], got " + shown(number));
+    }
+    all.scale = number;
+    return {};
+}
+
+core::Status setSparseRatio(StreamOptions& s, double number) {
+    if (!(number > 0.0 && number <= 64.0)) {
+        return invalid("sparse_ratio must be in (0, 64], got " + shown(number));
+    }
+    s.sparseRatio = number;
+    return {};
+}
+
+core::Status setKvRatio(StreamOptions& s, double number) {
+    if (!(number >= 1.0 && number <= 16.0)) {
+        return invalid("kv_ratio must be in [1, 16], got " + shown(number));
+    }
+    s.kvRatio = number;
+    return {};
+}
+
+core::Status setLocalRange(StreamOptions& s, double number) {
+    if (!(number >= 1.0 && number <= 255.0) || number != static_cast<int64_t>(number)) {
+        return invalid("local_range must be an integer in [1, 255], got " + shown(number));
+    }
+    s.localRange = static_cast<int64_t>(number);
+    return {};
+}
+
+core::Status setSeed(StreamOptions& s, int64_t seed) {
+    if (seed < 0) {
+        return invalid("seed must be an integer in [0, 2^63-1], got " + std::to_string(seed));
+    }
+    s.seed = seed;
+    return {};
+}
+
+ColorFixMethod colorFixOf(core::ColorFix fix) {
+    switch (fix) {
+        case core::ColorFix::Wavelet:
+            return ColorFixMethod::Wavelet;
+        case core::ColorFix::None:
+            return ColorFixMethod::None;
+        case core::ColorFix::AdaIn:
+            break;
+    }
+    return ColorFixMethod::AdaIn;
 }
 
 core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::string& value) {
@@ -64,10 +148,7 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
         }
         (key == "overlap" ? s.decoderOverlap : s.profile) = flag;
     } else if (key == "version") {
-        if (!value.empty() && value != "v1" && value != "v1.1") {
-            return invalid("version must be v1 or v1.1, got '" + value + "'");
-        }
-        o.version = value;
+        return setVersion(o, value);
     } else if (key == "decoder") {
         if (value == "tiny") {
             o.decoder = DecoderKind::Tiny;
@@ -95,39 +176,25 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
             return invalid("dtype must be bf16 or fp32, got '" + value + "'");
         }
     } else if (key == "device") {
-        try {
-            o.device = torch::Device(value);
-        } catch (const std::exception&) {
-            return invalid("device must be cpu, cuda or cuda:N, got '" + value + "'");
+        return setDevice(o, value);
+    } else if (key == "seed") {
+        // An integer, exactly: 64-bit seeds do not survive a double.
+        int64_t seed = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seed);
+        if (error != std::errc{} || end != value.data() + value.size()) {
+            return invalid("seed must be an integer in [0, 2^63-1], got '" + value + "'");
         }
-        if (o.device.is_cuda() && !torch::cuda::is_available()) {
-            return core::makeError(core::ErrorCode::Unsupported,
-                                   "device '" + value + "' requested but CUDA is not available");
-        }
+        return setSeed(s, seed);
     } else if (!parseDouble(value, number)) {
         return invalid("option " + key + " needs a number, got '" + value + "'");
     } else if (key == "scale") {
-        if (!(number >= 1.0 && number <= 16.0)) {
-            return invalid("scale must be in [1, 16], got " + value);
-        }
-        all.scale = number;
+        return setScale(all, number);
     } else if (key == "sparse_ratio") {
-        if (!(number > 0.0 && number <= 64.0)) {
-            return invalid("sparse_ratio must be in (0, 64], got " + value);
-        }
-        s.sparseRatio = number;
+        return setSparseRatio(s, number);
     } else if (key == "kv_ratio") {
-        if (!(number >= 1.0 && number <= 16.0)) {
-            return invalid("kv_ratio must be in [1, 16], got " + value);
-        }
-        s.kvRatio = number;
+        return setKvRatio(s, number);
     } else if (key == "local_range") {
-        if (!(number >= 1.0 && number <= 255.0) || number != static_cast<int64_t>(number)) {
-            return invalid("local_range must be an integer in [1, 255], got " + value);
-        }
-        s.localRange = static_cast<int64_t>(number);
-    } else if (key == "seed") {
-        s.seed = static_cast<int64_t>(number);
+        return setLocalRange(s, number);
     } else if (key == "gather_budget_mb") {
         if (number != 0 && !(number >= 64 && number <= (1 << 20))) {
             return invalid("gather_budget_mb must be 0 (automatic) or 64..1048576, got " + value);
@@ -143,26 +210,27 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
 
 core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSettings& s) {
     FlashVsrOptions o;
+    // The typed settings go straight into the typed options, through the same range checks as
+    // the key=value list.
     const bool cuda =
         s.device.empty() ? torch::cuda::is_available() : s.device.rfind("cuda", 0) == 0;
     o.model.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     o.model.dtype = cuda ? torch::kBFloat16 : torch::kFloat32;
-    std::ostringstream list;
-    list << "version=" << s.modelVersion << ",decoder=" << core::toString(s.decoder)
-         << ",sparse_ratio=" << s.sparseRatio << ",kv_ratio=" << s.kvRatio
-         << ",local_range=" << s.localRange << ",color_fix=" << core::toString(s.colorFix)
-         << ",seed=" << s.seed;
+    o.model.decoder = s.decoder == core::DecoderKind::Full ? DecoderKind::Full : DecoderKind::Tiny;
+    o.stream.colorFix = colorFixOf(s.colorFix);
     if (s.dtype != core::ComputeDtype::Auto) {
-        list << ",dtype=" << core::toString(s.dtype);
+        o.model.dtype = s.dtype == core::ComputeDtype::Bf16 ? torch::kBFloat16 : torch::kFloat32;
     }
-    if (!s.device.empty()) {
-        list << ",device=" << s.device;
-    }
-    if (s.scale.targetWidth <= 0 && s.scale.targetHeight <= 0) {
-        list << ",scale=" << s.scale.factor;
-    }
-    if (auto st = o.applyKeyValues(list.str()); !st) {
-        return st.error();
+    for (const core::Status& st :
+         {setVersion(o.model, s.modelVersion), setSparseRatio(o.stream, s.sparseRatio),
+          setKvRatio(o.stream, s.kvRatio), setLocalRange(o.stream, s.localRange),
+          setSeed(o.stream, s.seed),
+          s.device.empty() ? core::Status{} : setDevice(o.model, s.device),
+          s.scale.targetWidth > 0 || s.scale.targetHeight > 0 ? core::Status{}
+                                                              : setScale(o, s.scale.factor)}) {
+        if (!st) {
+            return st.error();
+        }
     }
     return o;
 }
