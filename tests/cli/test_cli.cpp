@@ -12,6 +12,7 @@
 
 #include <filesystem>
 
+#include "cli_test_util.h"
 #include "pipeline_test_util.h"
 
 using namespace fvs::test;
@@ -19,45 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    bool crashed = false;
-    QString out;
-    QString err;
-};
-
-Run flashvsr(const QStringList& args,
-             const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
-             int timeoutMs = 120000) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(FLASHVSR_BIN, args);
-    Run r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.crashed = true;
-        return r;
-    }
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.code = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-QByteArray sha256(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
-}
-
-QJsonObject lastJsonLine(const QString& text) {
-    const auto lines = text.split('\n', Qt::SkipEmptyParts);
-    return lines.isEmpty() ? QJsonObject{}
-                           : QJsonDocument::fromJson(lines.last().toUtf8()).object();
-}
+using Run = CliRun;
 
 }  // namespace
 

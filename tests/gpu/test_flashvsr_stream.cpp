@@ -11,23 +11,16 @@
 #include "engine/flashvsr_model.h"
 #include "engine/flashvsr_stream.h"
 #include "fvs/gpu/flashvsr_processor.h"
+#include "stream_test_util.h"
 
 using namespace fvs::gpu;
 
 namespace {
 
-std::filesystem::path modelFolder() {
-    return std::filesystem::path(FVS_SOURCE_DIR) / "tests/data/parity/e2e_v11";
-}
+using fvs::test::randomFrames;
 
-// Smooth random frames (T, 3, H, W) in [-1,1], deterministic.
-torch::Tensor randomFrames(int64_t t, int64_t h, int64_t w, uint64_t seed) {
-    auto gen = at::detail::createCPUGenerator(seed);
-    auto small = torch::rand({t, 3, (h + 7) / 8, (w + 7) / 8}, gen) * 2 - 1;
-    return torch::nn::functional::interpolate(small, torch::nn::functional::InterpolateFuncOptions()
-                                                         .size(std::vector<int64_t>{h, w})
-                                                         .mode(torch::kBilinear)
-                                                         .align_corners(false));
+std::filesystem::path modelFolder() {
+    return fvs::test::reducedModelFolder();
 }
 
 }  // namespace
