@@ -8,6 +8,7 @@ TORCH_VERSION=${FVS_TORCH_VERSION:-2.11.0}
 
 apt_packages=(
   build-essential cmake ninja-build pkg-config ccache git python3 python3-venv clang-format
+  appstream desktop-file-utils
   qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools qt6-tools-dev qt6-tools-dev-tools
   qt6-l10n-tools qt6-shadertools-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts

@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     setIdentity();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("FlashVSR Studio"));
-    QGuiApplication::setDesktopFileName(QStringLiteral("flashvsr-studio"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.flashvsrstudio.FlashVSRStudio"));
     QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/flashvsr-studio.svg")));
     QQuickStyle::setStyle(QStringLiteral("Fusion"));
 
