@@ -163,8 +163,11 @@ public:
             const double now =
                 std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
                     .count();
-            if (p.phase == Phase::Downloading && now - m_lastJson < 0.5)
+            // Twice a second at most, and the first line of each file's phase.
+            if (p.phase == m_lastPhase && p.fileIndex == m_lastIndex && now - m_lastJson < 0.5)
                 return;
+            m_lastPhase = p.phase;
+            m_lastIndex = p.fileIndex;
             m_lastJson = now;
             json({{"event", "progress"},
                   {"file", p.file},
@@ -234,6 +237,8 @@ private:
     ProgressMode m_mode;
     bool m_lineShown = false;
     double m_lastJson = -1;
+    core::DownloadProgress::Phase m_lastPhase = core::DownloadProgress::Phase::FileDone;
+    int m_lastIndex = -1;
 };
 
 int runDownload(const ModelsDownloadArgs& a) {

@@ -491,8 +491,9 @@ core::Result<ModelFolderReport> findModelFolder(
         message +=
             std::string(check.name) + (check.required ? ", " : " (only for --decoder full); ");
     message += "see docs/models.md.\nFolders searched:" + searched +
-               "\nPut the files in one of these folders, pass --models DIR or set FLASHVSR_MODELS, "
-               "or use --engine lanczos to upscale without the AI model.";
+               "\nRun `flashvsr models download` to fetch and verify them (about 6 GB), put the "
+               "files in one of these folders, pass --models DIR or set FLASHVSR_MODELS, or use "
+               "--engine lanczos to upscale without the AI model.";
     return core::makeError(core::ErrorCode::ModelError, message);
 }
 
