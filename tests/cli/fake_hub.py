@@ -11,7 +11,8 @@ and ROOT/github/<file> as GET /OpenImagingLab/FlashVSR/<commit>/<path ending in 
 Prints "PORT <n>" once listening. Every request is appended to --log as a JSON line
 (path, range header, status). Faults: --cut NAME:BYTES:TIMES (the first TIMES answers for NAME
 stop after BYTES body bytes and close the connection), --corrupt NAME (one byte flipped in what is
-served, not in the API's hash), --missing NAME (resolve answers 404).
+served, not in the API's hash), --missing NAME (resolve answers 404), --stall NAME:BYTES (send
+BYTES body bytes, then nothing for a minute, connection open).
 """
 import argparse
 import hashlib
@@ -20,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 LFS_SUFFIXES = (".safetensors", ".ckpt", ".pth", ".bin")
 
@@ -42,6 +44,10 @@ class Hub:
             self.cuts[name] = [int(size), int(times)]
         self.corrupt = set(args.corrupt or [])
         self.missing = set(args.missing or [])
+        self.stalls = {}
+        for spec in args.stall or []:
+            name, size = spec.split(":")
+            self.stalls[name] = int(size)
         self.lock = threading.Lock()
 
     def log(self, entry):
@@ -101,6 +107,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status = 206
             headers["Content-Range"] = "bytes %d-%d/%d" % (start, len(data) - 1, len(data))
         body = data[start:]
+        stall = self.hub.stalls.get(name)
+        if stall is not None:
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:stall])
+            self.wfile.flush()
+            self.hub.log({"path": self.path, "range": rng, "status": status, "stall": stall})
+            time.sleep(60)
+            self.close_connection = True
+            return
         cut = self.hub.cuts.get(name)
         if cut and cut[1] > 0:
             cut[1] -= 1
@@ -176,6 +195,7 @@ def main():
     p.add_argument("--cut", action="append")
     p.add_argument("--corrupt", action="append")
     p.add_argument("--missing", action="append")
+    p.add_argument("--stall", action="append")
     args = p.parse_args()
     Handler.hub = Hub(args)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

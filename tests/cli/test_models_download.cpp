@@ -8,6 +8,7 @@
 // manifest, messages and exit codes are what docs/models.md says.
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -323,6 +324,27 @@ private Q_SLOTS:
         QCOMPARE(cdn[0]["range"].toString(), QString("bytes=30000-"));
         expectV11Files(dir);
         QCOMPARE(flashvsr({"models", "verify", "--dir", dir}).code, 0);
+    }
+
+    // A stalled transfer is stopped at once by SIGTERM (Ctrl+C alike): exit 6, the .part kept.
+    void signalStopsAStalledTransferKeepingThePart() {
+        FakeHub hub(m_root, log(), {"--stall", kDit + ":12345"});
+        QVERIFY(hub.ok());
+        const QString dir = freshDir();
+        QProcess p;
+        p.setProcessEnvironment(m_env);
+        p.start(FLASHVSR_BIN, download(hub, dir));
+        QVERIFY(p.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(QFileInfo(dir + "/" + kDit + ".part").size(), 12345, 20000);
+        QElapsedTimer clock;
+        clock.start();
+        p.terminate();
+        QVERIFY(p.waitForFinished(10000));
+        QVERIFY2(clock.elapsed() < 5000, "stopped promptly, not after the stall");
+        QCOMPARE(p.exitCode(), 6);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains("cancelled") && err.contains("to resume"), qPrintable(err));
+        QCOMPARE(QFileInfo(dir + "/" + kDit + ".part").size(), 12345);
     }
 
     void corruptedByteRemovesAndNamesTheFile() {
