@@ -137,6 +137,9 @@ int listModels(bool json) {
     std::cout << "Real-ESRGAN weights: "
               << (where.empty() ? std::string("not found (run packaging/setup-deps.sh)") : where)
               << "\n";
+    if (!found)
+        std::cout << "FlashVSR weights: not found (`flashvsr models download` fetches and "
+                     "verifies them)\n";
     return kExitOk;
 }
 
