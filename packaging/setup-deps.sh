@@ -20,6 +20,9 @@ apt_packages=(
   qml6-module-qt-labs-folderlistmodel
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg xvfb xauth imagemagick nlohmann-json3-dev libcli11-dev
+  # The model downloader (flashvsr models download): libcurl (OpenSSL flavour), libcrypto for the
+  # SHA-256 and git blob hashes, the CA certificates for https.
+  libcurl4-openssl-dev libssl-dev ca-certificates
   # The Chinese UI needs a CJK font (WenQuanYi Micro Hei: 1.6 MB, fonts-noto-cjk is 56 MB);
   # qmllint needs the QtQml module's type description (Timer, Connections).
   fonts-wqy-microhei qml6-module-qtqml

@@ -45,6 +45,8 @@ int exitCodeFor(ErrorCode code) {
             return kExitDiskFull;
         case ErrorCode::Cancelled:
             return kExitCancelled;
+        case ErrorCode::NetworkError:
+            return kExitNetwork;
         case ErrorCode::OutOfMemory:
         case ErrorCode::Internal:
             return kExitInternal;

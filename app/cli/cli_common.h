@@ -31,6 +31,7 @@ enum ExitCode : int {
     kExitCancelled = 6,  // SIGINT / SIGTERM
     kExitPartial = 7,    // a batch where some inputs failed and others did not
     kExitInternal = 8,   // a bug or out of memory
+    kExitNetwork = 9,    // no connection, a broken transfer, an unexpected server answer
 };
 
 int exitCodeFor(core::ErrorCode code);

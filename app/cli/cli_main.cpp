@@ -23,13 +23,16 @@ void printUsage() {
                  "  queue ...          the export queue: add list run pause cancel retry resume "
                  "remove move\n"
                  "  bench              pipeline throughput benchmark\n"
+                 "  models download    download and verify the FlashVSR weights\n"
+                 "  models verify      re-hash downloaded weights; models remove deletes them\n"
                  "  models check DIR   check a FlashVSR model folder\n"
                  "  models list        list every engine's models and whether they are installed\n"
                  "  debug ...          engine diagnostics\n\n"
                  "  --version          print the version\n"
                  "  --help             this text; `flashvsr <command> --help` for a command\n\n"
                  "exit codes: 0 ok, 1 usage, 2 input, 3 engine/model, 4 output, 5 disk full,\n"
-                 "            6 cancelled, 7 some inputs of a batch failed, 8 internal error\n";
+                 "            6 cancelled, 7 some inputs of a batch failed, 8 internal error,\n"
+                 "            9 network\n";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // flashvsr models check [DIR] [--json]: what a model folder holds, its version, what is missing.
 // Exit 0 when the folder is usable, 3 (engine unavailable) when not (docs/models.md).
 // flashvsr models list [--json]: every engine's models and whether their weights are here.
+// download, verify and remove: cmd_models_download.cpp (every build).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -8,17 +9,26 @@
 #include "cli_common.h"
 #include "commands.h"
 
+#include "models_download.h"
+
 #ifdef FVS_HAVE_TORCH
-#ifdef FVS_HAVE_TORCH
+#include <string_view>
+
 #include "engine_factory.h"
+#include "fvs/core/model_manifest.h"
 #include "fvs/gpu/model_files.h"
 #include "fvs/gpu/realesrgan.h"
-#endif
+
+// The downloader (core) and the loader (gpu) must agree on the release file names.
+static_assert(std::string_view(fvs::core::kModelDitFile) == fvs::gpu::kDitFile);
+static_assert(std::string_view(fvs::core::kModelLqProjFile) == fvs::gpu::kLqProjFile);
+static_assert(std::string_view(fvs::core::kModelTcDecoderFile) == fvs::gpu::kTcDecoderFile);
+static_assert(std::string_view(fvs::core::kModelVaeFile) == fvs::gpu::kVaeFile);
+static_assert(std::string_view(fvs::core::kModelPromptFile) == fvs::gpu::kPromptFile);
+static_assert(std::string_view(fvs::core::kModelVersionFile) == fvs::gpu::kVersionFile);
 #endif
 
 namespace fvs::cli {
-
-#ifdef FVS_HAVE_TORCH
 
 #ifdef FVS_HAVE_TORCH
 namespace {
@@ -127,6 +137,9 @@ int listModels(bool json) {
     std::cout << "Real-ESRGAN weights: "
               << (where.empty() ? std::string("not found (run packaging/setup-deps.sh)") : where)
               << "\n";
+    if (!found)
+        std::cout << "FlashVSR weights: not found (`flashvsr models download` fetches and "
+                     "verifies them)\n";
     return kExitOk;
 }
 
@@ -134,7 +147,7 @@ int listModels(bool json) {
 #endif
 
 int runModels(int argc, char** argv) {
-    CLI::App app{"Inspect model folders and list the installed models (docs/models.md)",
+    CLI::App app{"Download, verify, inspect and remove model files (docs/models.md)",
                  "flashvsr models"};
     app.require_subcommand(1);
     auto* check = app.add_subcommand(
@@ -148,11 +161,15 @@ int runModels(int argc, char** argv) {
         "list",
         "List every engine's models (FlashVSR, Real-ESRGAN, resamplers) and where they are");
     list->add_flag("--json", json, "print the list as JSON");
+    ModelsDownloadArgs download;
+    addModelsDownloadCommands(app, download);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
+    if (const int code = runModelsDownloadCommand(download); code >= 0)
+        return code;
 #ifdef FVS_HAVE_TORCH
     if (list->parsed())
         return listModels(json);
@@ -178,18 +195,10 @@ int runModels(int argc, char** argv) {
         printText(report);
     return report.usable ? kExitOk : kExitEngine;
 #else
-    std::cerr << "flashvsr: error: this build has no FlashVSR engine (built without LibTorch)\n";
-    return kExitEngine;
-#endif
-}
-
-#else
-
-int runModels(int, char**) {
-    std::cerr << "flashvsr: error: this flashvsr is built without LibTorch: the FlashVSR "
-                 "engine and its model tools are not available\n";
+    std::cerr << "flashvsr: error: this flashvsr is built without LibTorch: `models check` and "
+                 "`models list` need the FlashVSR engine (download, verify and remove work)\n";
     return exitCodeFor(core::ErrorCode::ModelError);
+#endif
 }
 
-#endif
 }  // namespace fvs::cli

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fvs/core/model_download.h"
 #include "fvs/core/option_table.h"
 #include "fvs/core/resample_processor.h"
 #include "fvs/core/xdg_paths.h"
@@ -26,11 +27,9 @@ const char* nonEmptyEnv(const char* name) {
 
 EngineEnvironment readEngineEnvironment() {
     EngineEnvironment env;
-#ifdef FVS_HAVE_TORCH
     const char* models = nonEmptyEnv("FLASHVSR_MODELS");
     env.modelSearchPaths =
-        gpu::modelSearchPaths(models != nullptr ? models : "", core::appDataDirs());
-#endif
+        core::modelSearchPaths(models != nullptr ? models : "", core::appDataDirs());
     // The GPU scripts' knobs (packaging/gpu/bench_engine.sh): validated where they are applied.
     std::string overrides;
     auto add = [&](const char* key, const std::string& value) {

@@ -29,6 +29,8 @@ const char* toString(ErrorCode code) {
             return "cancelled";
         case ErrorCode::ModelError:
             return "model error";
+        case ErrorCode::NetworkError:
+            return "network error";
         case ErrorCode::Internal:
             return "internal error";
     }

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "fvs/core/model_download.h"
 #include "io/tensor_io.h"
 
 namespace fvs::gpu {
@@ -393,17 +394,8 @@ const std::vector<FileCheck>& fileChecks() {
 
 std::vector<std::filesystem::path> modelSearchPaths(
     const std::string& modelsPathList, const std::vector<std::filesystem::path>& appDataDirs) {
-    std::vector<std::filesystem::path> paths;
-    size_t start = 0;
-    while (start <= modelsPathList.size()) {
-        const size_t end = std::min(modelsPathList.find(':', start), modelsPathList.size());
-        if (end > start)
-            paths.emplace_back(modelsPathList.substr(start, end - start));
-        start = end + 1;
-    }
-    for (const auto& dir : appDataDirs)
-        paths.push_back(dir / "models");
-    return paths;
+    return core::modelSearchPaths(modelsPathList,
+                                  appDataDirs);  // one rule for loader and downloader
 }
 
 ModelFolderReport checkModelFolder(const std::filesystem::path& folder) {
@@ -499,8 +491,9 @@ core::Result<ModelFolderReport> findModelFolder(
         message +=
             std::string(check.name) + (check.required ? ", " : " (only for --decoder full); ");
     message += "see docs/models.md.\nFolders searched:" + searched +
-               "\nPut the files in one of these folders, pass --models DIR or set FLASHVSR_MODELS, "
-               "or use --engine lanczos to upscale without the AI model.";
+               "\nRun `flashvsr models download` to fetch and verify them (about 6 GB), put the "
+               "files in one of these folders, pass --models DIR or set FLASHVSR_MODELS, or use "
+               "--engine lanczos to upscale without the AI model.";
     return core::makeError(core::ErrorCode::ModelError, message);
 }
 

@@ -21,6 +21,7 @@ enum class ErrorCode {
     Unsupported,      // codec or feature not available here
     Cancelled,        // stopped by the user
     ModelError,       // missing / mixed / corrupt model weights
+    NetworkError,     // no connection, a broken transfer, an unexpected server answer
     Internal,         // a bug
 };
 
