@@ -21,6 +21,8 @@
 
 #include <memory>
 
+#include "cli_test_util.h"
+
 namespace {
 
 const QString kDit = "diffusion_pytorch_model_streaming_dmd.safetensors";
@@ -32,10 +34,7 @@ const QString kManifest = "flashvsr-download.json";
 const QString kRepo11 = "JunhaoZhuang/FlashVSR-v1.1";
 const QString kRepo1 = "JunhaoZhuang/FlashVSR";
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = fvs::test::CliRun;
 
 QByteArray readAll(const QString& path) {
     QFile f(path);
@@ -123,18 +122,9 @@ class TestModelsDownload : public QObject {
     QString log() const { return path("requests.jsonl"); }
 
     Run flashvsr(const QStringList& args, const QProcessEnvironment& env, int timeoutMs = 60000) {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.start(FLASHVSR_BIN, args);
-        Run r;
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            return r;
-        }
-        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
+        Run r = fvs::test::flashvsr(args, env, timeoutMs);
+        if (r.crashed)
+            r.code = -1;  // a signal or a hang is never an expected exit code
         return r;
     }
     Run flashvsr(const QStringList& args) { return flashvsr(args, m_env); }

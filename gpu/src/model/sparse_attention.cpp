@@ -191,11 +191,11 @@ torch::Tensor pagedBlockSparseAttention(const torch::Tensor& q, const PagedKvPoo
     StageProfiler::mark("self.attn_tables", q.device());
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
     const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    auto o = half && q.is_cuda() && cudnnPagedSdpaAvailable(q.device())
-                 ? cudnnPagedSdpa(qh, pool.kPages(), pool.vPages(), pages.table, pages.seqLenKv,
-                                  scale)
-                 : pagedAttentionReference(qh, pool.kPages(), pool.vPages(), pages, scale)
-                       .to(q.scalar_type());  // (B, 1, 128, d)
+    auto o =
+        half && q.is_cuda() && cudnnPagedSdpaAvailable(q.device())
+            ? cudnnPagedSdpa(qh, pool.kPages(), pool.vPages(), pages.table, pages.seqLenKv, scale)
+            : pagedAttentionReference(qh, pool.kPages(), pool.vPages(), pages, scale)
+                  .to(q.scalar_type());  // (B, 1, 128, d)
     StageProfiler::mark("self.attn_sdpa", q.device());
     // Back to window-major in one pass; a query block without key blocks gives exact zeros.
     auto out = torch::empty({lq, kBlockTokens, numHeads, d}, q.options());
