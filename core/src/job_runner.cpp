@@ -44,6 +44,10 @@ Status removeJobWork(const Job& job) {
     return {};
 }
 
+Status restartJob(JobQueue& queue, uint64_t id) {
+    return queue.restart(id, [](const Job& j) { return removeJobWork(j); });
+}
+
 namespace {
 
 // What happened to one job.
@@ -63,8 +67,7 @@ Status checkSource(JobQueue& queue, Job& job) {
     auto now = identifyFile(job.input);
     if (!now)
         return {};  // missing or unreadable: the export reports that with its own error
-    const bool hasWork = !job.segments.empty() || job.joinedOutput.recorded();
-    if (hasWork && job.source.recorded()) {
+    if (job.hasWork() && job.source.recorded()) {
         const std::string diff = identityDifference(job.source, now.value());
         if (!diff.empty())
             return makeError(
@@ -88,7 +91,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     if (!workDir)
         return failed(workDir.error());  // nothing is touched
     job.workDir = workDir->string();
-    if (job.segments.empty() && !job.joinedOutput.recorded())
+    if (!job.hasWork())
         removeWorkFiles(workDir.value());  // stale files of a restarted or cancelled run
     if (Status st = queue.update(job.id,
                                  [&](Job& j) -> Status {
@@ -123,6 +126,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     req.workDir = job.workDir;
     req.completedSegments = job.segments;
     req.joinedOutput = job.joinedOutput;
+    req.keptFrames = job.kept;
     req.metadata = {{"flashvsr_job", std::to_string(job.id)}};
     std::set<std::string> warned;  // each segment's encoder repeats the same warnings
     req.onWarning = [&](const std::string& w) {
@@ -135,7 +139,15 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
             std::erase_if(j.segments,
                           [&](const SegmentRecord& r) { return r.firstFrame >= s.firstFrame; });
             j.segments.push_back(s);
+            j.kept = {};  // kept frames belong to the open segment, which this one closed
             j.framesDone = s.firstFrame + s.frameCount;
+            return {};
+        });
+    };
+    req.onFramesKept = [&](const KeptFrames& k) -> Status {
+        return queue.update(job.id, [&](Job& j) -> Status {
+            j.kept = k;
+            j.framesDone = j.keptFrames();
             return {};
         });
     };
@@ -207,14 +219,18 @@ Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factor
             j.state = outcome.state;
             j.reason = outcome.reason;
             j.pid = 0;
+            if (outcome.state == JobState::Paused || outcome.state == JobState::Interrupted)
+                j.framesDone = j.keptFrames();  // what a resume starts from, not what was lost
             if (outcome.state == JobState::Done) {
                 j.segments.clear();
+                j.kept = {};
                 j.joinedOutput = {};
                 j.framesDone = j.framesTotal = std::max(j.framesTotal, j.framesDone);
             }
             // A failed job keeps its segments: retry checks and reuses them.
             if (outcome.state == JobState::Cancelled) {
                 j.segments.clear();
+                j.kept = {};
                 j.joinedOutput = {};
                 j.framesDone = 0;
             }

@@ -43,7 +43,7 @@ std::string segmentFileName(int64_t number, const std::string& container) {
 
 bool isWorkFileName(const std::string& name) {
     static const std::regex pattern(
-        R"((segment_[0-9]{6}\.(mov|mp4|nut|mkv)|joined\.[A-Za-z0-9]{1,8})(\.part)?)");
+        R"((segment_[0-9]{6}\.(mov|mp4|nut|mkv)|spill_[0-9]{6}\.nut|joined\.[A-Za-z0-9]{1,8})(\.part)?)");
     return std::regex_match(name, pattern);
 }
 

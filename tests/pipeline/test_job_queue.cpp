@@ -254,7 +254,7 @@ private Q_SLOTS:
         QTest::newRow("unknown scale fit") << "\"fit\": \"fit\""
                                            << "\"fit\": \"stretch\""
                                            << "stretch";
-        QTest::newRow("newer format") << "\"version\": 2"
+        QTest::newRow("newer format") << "\"version\": 3"
                                       << "\"version\": 7"
                                       << "version 7";
         QTest::newRow("duplicate id") << "\"jobs\": ["

@@ -53,6 +53,10 @@ Result<std::filesystem::path> resolveWorkDir(const Job& job);
 // Deletes the job's segments and its work folder (only files this module writes; see
 // removeWorkFiles). Refuses, deleting nothing, when the recorded workDir is not the job's own.
 Status removeJobWork(const Job& job);
+// JobQueue::restart that also deletes the job's segments and kept frames at once (under the queue
+// lock, so no runner claims the job in between). Refused, deleting nothing, while a runner still
+// holds the job or when its recorded workDir is not its own.
+Status restartJob(JobQueue& queue, uint64_t id);
 
 Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factory,
                                  const JobRunHooks& hooks, std::stop_token stop = {});
