@@ -43,6 +43,7 @@ struct ExportPipeline::Run {
     FrameConverter converter;
     YuvColor color;
     bool segmented = false;
+    bool images = false;         // an image sequence (its segments are sets of images)
     bool allRendered = false;    // the completed segments cover the whole range
     bool alreadyJoined = false;  // an earlier run renamed the joined output into place
     std::string segmentContainer;
@@ -108,6 +109,8 @@ struct ExportPipeline::Run {
     Status closeSegment();
     Status finishOutput();
     Status joinOutput();
+    Status joinImages();
+    std::string segmentName(int64_t number) const;
     SinkOptions finalSinkOptions() const;
     void reportProgress();
     void runOverlapped();
@@ -116,11 +119,12 @@ struct ExportPipeline::Run {
 
 Status ExportPipeline::Run::prepare() {
     segmented = req.segmentFrames > 0;
-    if (segmented && isImageSequence(req)) {
-        warn("image sequences are written directly; the export is not resumable");
-        segmented = false;
-    }
-    if (segmented && req.joinedOutput.recorded()) {
+    images = isImageSequence(req);
+    bool joinBegan = false;  // an image join was killed after it put the first image in place
+    if (segmented && images && req.joinedOutput.recorded()) {
+        auto first = identifyFile(detail::imageFileName(req.output, 1));
+        joinBegan = first && first.value() == req.joinedOutput;
+    } else if (segmented && req.joinedOutput.recorded()) {
         // Killed after the joined output was renamed into place but before that was recorded.
         auto now = identifyFile(req.output);
         alreadyJoined = now && now.value() == req.joinedOutput;
@@ -131,7 +135,7 @@ Status ExportPipeline::Run::prepare() {
             return {};
         }
     }
-    if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite); !st)
+    if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite || joinBegan); !st)
         return st;
     SourceOptions so;
     so.decoderThreads = req.decoderThreads;
@@ -178,7 +182,7 @@ Status ExportPipeline::Run::prepareWorkDir() {
     if (ec)
         return makeError(ErrorCode::IoError, "cannot create the work folder " +
                                                  req.workDir.string() + ": " + ec.message());
-    segmentContainer = segmentContainerFor(req.encode.codec);
+    segmentContainer = images ? "image2" : segmentContainerFor(req.encode.codec);
     // A segment that is missing, truncated or damaged is never trusted: it and every later one
     // are rendered again (their records are replaced through onSegmentDone).
     segments = usableSegments(req.workDir, req.completedSegments, req.onWarning);
@@ -379,8 +383,7 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
         if (segmented) {
             // A video-only file with the final timeline (pts relative to the range start), so the
             // join is a plain remux.
-            o.output = req.workDir /
-                       segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+            o.output = req.workDir / segmentName(static_cast<int64_t>(segments.size()));
             o.encode.container = segmentContainer;
             o.encode.overwrite = true;  // a stale or rejected segment of an earlier run is replaced
             o.passthroughFrom.clear();
@@ -437,20 +440,25 @@ Status ExportPipeline::Run::closeSegment() {
         return st;
     sink.reset();
     SegmentRecord record;
-    record.file = segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+    record.file = segmentName(static_cast<int64_t>(segments.size()));
     record.firstFrame = segmentFirst;
     record.frameCount = outputNumber - segmentFirst;
     record.ptsOffset = segmentPtsOffset;
-    const fs::path file = req.workDir / record.file;
     // On disk before the queue file says so; the size and checksum let a resume tell a complete
     // segment from a truncated or damaged one.
-    if (Status st = syncFileAndFolder(file); !st)
-        return st;
-    std::error_code ec;
-    record.sizeBytes = static_cast<int64_t>(fs::file_size(file, ec));
-    if (ec)
-        return makeError(ErrorCode::IoError, "cannot read " + file.string() + ": " + ec.message());
-    auto sum = checksumFile(file);
+    const std::vector<fs::path> files = images ? imageSegmentFiles(req.workDir, record)
+                                               : std::vector<fs::path>{req.workDir / record.file};
+    record.sizeBytes = 0;
+    for (const auto& file : files) {
+        if (Status st = syncFileAndFolder(file); !st)
+            return st;
+        std::error_code ec;
+        record.sizeBytes += static_cast<int64_t>(fs::file_size(file, ec));
+        if (ec)
+            return makeError(ErrorCode::IoError,
+                             "cannot read " + file.string() + ": " + ec.message());
+    }
+    auto sum = checksumFiles(files);
     if (!sum)
         return sum.error();
     record.checksum = sum.value();
@@ -523,7 +531,42 @@ Status ExportPipeline::Run::finishOutput() {
     return joinOutput();
 }
 
+std::string ExportPipeline::Run::segmentName(int64_t number) const {
+    return images ? imageSegmentPattern(number, req.encode.codec)
+                  : segmentFileName(number, segmentContainer);
+}
+
+Status ExportPipeline::Run::joinImages() {
+    ExportProgress p;
+    p.phase = ExportPhase::Joining;
+    p.framesDone = p.framesTotal = outputNumber;
+    if (req.onProgress)
+        req.onProgress(p);
+    auto recordStart = [&]() -> Status {
+        // The identity the first output image will have (a hard link, or a copy with its time):
+        // a resume that finds it in place knows the images under the output names are ours.
+        auto identity = identifyFile(imageSegmentFiles(req.workDir, segments.front()).front());
+        if (!identity)
+            return identity.error();
+        return req.onOutputJoined ? req.onOutputJoined(identity.value()) : Status{};
+    };
+    if (Status st = joinImageSegments(
+            req.workDir, segments, req.output, req.encode.overwrite, recordStart,
+            [&](int64_t n) {
+                p.framesJoined = n;
+                if (req.onProgress)
+                    req.onProgress(p);
+            },
+            stopSource.get_token());
+        !st)
+        return st;
+    removeWorkFiles(req.workDir);  // the images are in place: the segments are no longer needed
+    return {};
+}
+
 Status ExportPipeline::Run::joinOutput() {
+    if (images)
+        return joinImages();
     // Joined inside the work folder first: the output name only ever gets a complete file, and a
     // kill at any point of the join leaves the segments to join again.
     std::string ext = req.output.extension().string();

@@ -11,10 +11,20 @@ namespace fvs::core {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+fs::path workDirNamed(const Job& job, std::string name) {
+    return fs::path(job.output).parent_path() /
+           ("." + name + ".flashvsr-work-" + std::to_string(job.id));
+}
+
+}  // namespace
+
 fs::path defaultWorkDir(const Job& job) {
-    const fs::path out(job.output);
-    return out.parent_path() /
-           ("." + out.filename().string() + ".flashvsr-work-" + std::to_string(job.id));
+    // No '%' in it: the image muxer would expand the frame pattern of a sequence's output there.
+    std::string name = fs::path(job.output).filename().string();
+    std::replace(name.begin(), name.end(), '%', '_');
+    return workDirNamed(job, name);
 }
 
 Result<fs::path> resolveWorkDir(const Job& job) {
@@ -27,7 +37,11 @@ Result<fs::path> resolveWorkDir(const Job& job) {
     std::error_code ec;
     const fs::path recorded = fs::weakly_canonical(fs::absolute(job.workDir, ec), ec);
     const fs::path expected = fs::weakly_canonical(fs::absolute(own, ec), ec);
-    if (recorded != expected) {
+    // Queue files of earlier versions kept the '%' of a sequence pattern in the name (nothing was
+    // ever written there: sequences were not segmented).
+    const fs::path legacy = fs::weakly_canonical(
+        fs::absolute(workDirNamed(job, fs::path(job.output).filename().string()), ec), ec);
+    if (recorded != expected && recorded != legacy) {
         return makeError(ErrorCode::InvalidInput,
                          "the queue file gives job " + std::to_string(job.id) +
                              " the work folder " + job.workDir + ", but its work folder is " +

@@ -44,7 +44,7 @@ struct QueueRunSummary {
     ErrorCode lastErrorCode = ErrorCode::Internal;
 };
 
-// The work folder of a job: a hidden folder next to its output.
+// The work folder of a job: a hidden folder next to its output (a '%' of its name becomes '_').
 std::filesystem::path defaultWorkDir(const Job& job);
 // The job's work folder, checked: a workDir recorded in the queue file must resolve to
 // defaultWorkDir(job) (InvalidInput otherwise: a tampered file never points the runner at another
