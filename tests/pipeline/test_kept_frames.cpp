@@ -229,9 +229,8 @@ private Q_SLOTS:
         QTest::newRow("H.264 mp4 (the default)") << "in.mp4"
                                                  << "libx264"
                                                  << "mp4";
-        QTest::newRow("HEVC mkv") << "in.mp4"
-                                  << "libx265"
-                                  << "mkv";
+        // Not libx265: at these tiny sizes it writes uninitialised stack bytes (its SAO
+        // statistics, seen with valgrind) into the stream, so two runs can differ.
         QTest::newRow("10-bit source, FFV1 mkv") << "in10.mp4"
                                                  << "ffv1"
                                                  << "mkv";
