@@ -305,6 +305,14 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Restart</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Render again from the first frame (its finished segments are deleted)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Remove</source>
             <translation type="unfinished" />
         </message>

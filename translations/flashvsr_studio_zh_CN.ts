@@ -305,6 +305,14 @@
             <translation>重试</translation>
         </message>
         <message>
+            <source>Restart</source>
+            <translation>从头开始</translation>
+        </message>
+        <message>
+            <source>Render again from the first frame (its finished segments are deleted)</source>
+            <translation>从第一帧重新渲染（已完成的分段会被删除）</translation>
+        </message>
+        <message>
             <source>Remove</source>
             <translation>移除</translation>
         </message>

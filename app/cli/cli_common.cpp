@@ -325,6 +325,10 @@ core::Result<ParsedJobOptions> parseJobOptions(const JobOptions& o, app::Engines
     if (auto st = core::validateTrim(trim); !st)
         return st.error();
 
+    if (o.output == "-")
+        return makeError(ErrorCode::IoError,
+                         "writing the video to stdout ('-o -') is not supported: flashvsr writes "
+                         "NAME.part and renames it when complete; give a file name");
     auto inputs = collectInputs(o.inputs);
     if (!inputs)
         return inputs.error();

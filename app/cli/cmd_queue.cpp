@@ -1,4 +1,5 @@
-// flashvsr queue add|list|run|pause|cancel|retry|resume|remove|move: the persisted export queue.
+// flashvsr queue add|list|run|pause|cancel|retry|restart|resume|remove|move: the persisted export
+// queue.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -147,9 +148,15 @@ int runQueue(int argc, char** argv) {
     pause->add_option("id", id)->required();
     auto* cancel = app.add_subcommand("cancel", "cancel a job");
     cancel->add_option("id", id)->required();
-    auto* retry =
-        app.add_subcommand("retry", "queue a failed/cancelled/interrupted job again, from scratch");
+    auto* retry = app.add_subcommand(
+        "retry",
+        "queue a failed/cancelled/interrupted/done job again; its checked segments are reused");
     retry->add_option("id", id)->required();
+    auto* restart = app.add_subcommand(
+        "restart",
+        "queue a failed/cancelled/interrupted/done/paused job again from frame 0, "
+        "deleting its segments");
+    restart->add_option("id", id)->required();
     auto* remove = app.add_subcommand("remove", "remove a job that is not running");
     remove->add_option("id", id)->required();
     auto* move = app.add_subcommand("move", "move a job to a position (0 = first)");
@@ -189,6 +196,8 @@ int runQueue(int argc, char** argv) {
         return done(queue->cancel(id));
     if (*retry)
         return done(queue->retry(id));
+    if (*restart)
+        return done(core::restartJob(queue.value(), id));
     if (*remove) {
         const auto job = queue->find(id);
         if (int code = done(queue->remove(id)); code != kExitOk)

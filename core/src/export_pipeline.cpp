@@ -8,6 +8,7 @@
 #include "fvs/core/bounded_queue.h"
 #include "fvs/core/frame_convert.h"
 #include "fvs/core/media_source.h"
+#include "kept_frames.h"
 #include "media_detail.h"
 #include "media_sink_detail.h"
 
@@ -42,6 +43,7 @@ struct ExportPipeline::Run {
     FrameConverter converter;
     YuvColor color;
     bool segmented = false;
+    bool images = false;         // an image sequence (its segments are sets of images)
     bool allRendered = false;    // the completed segments cover the whole range
     bool alreadyJoined = false;  // an earlier run renamed the joined output into place
     std::string segmentContainer;
@@ -63,6 +65,11 @@ struct ExportPipeline::Run {
     int64_t segmentFirst = 0;
     int64_t segmentPtsOffset = 0;  // subtracted from the pts of the open segment's frames
     std::vector<SegmentRecord> segments;
+    // Kept frames: `keeper` copies the open segment's encoder input; `replay` are the verified
+    // frames an earlier run kept, fed to the encoder before anything new.
+    bool keeping = false;
+    std::unique_ptr<detail::KeptFramesWriter> keeper;
+    KeptFrames replay;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     std::stop_source stopSource;
@@ -97,9 +104,13 @@ struct ExportPipeline::Run {
     Status processFrame(Frame frame, const std::function<Status(Frame)>& emit);
     Status finishProcessing(const std::function<Status(Frame)>& emit);
     Status encodeFrame(const Frame& frame);
+    Status replayKeptFrames(std::stop_token stop);
+    void keepOpenSegment();
     Status closeSegment();
     Status finishOutput();
     Status joinOutput();
+    Status joinImages();
+    std::string segmentName(int64_t number) const;
     SinkOptions finalSinkOptions() const;
     void reportProgress();
     void runOverlapped();
@@ -108,11 +119,12 @@ struct ExportPipeline::Run {
 
 Status ExportPipeline::Run::prepare() {
     segmented = req.segmentFrames > 0;
-    if (segmented && isImageSequence(req)) {
-        warn("image sequences are written directly; the export is not resumable");
-        segmented = false;
-    }
-    if (segmented && req.joinedOutput.recorded()) {
+    images = isImageSequence(req);
+    bool joinBegan = false;  // an image join was killed after it put the first image in place
+    if (segmented && images && req.joinedOutput.recorded()) {
+        auto first = identifyFile(detail::imageFileName(req.output, 1));
+        joinBegan = first && first.value() == req.joinedOutput;
+    } else if (segmented && req.joinedOutput.recorded()) {
         // Killed after the joined output was renamed into place but before that was recorded.
         auto now = identifyFile(req.output);
         alreadyJoined = now && now.value() == req.joinedOutput;
@@ -123,7 +135,7 @@ Status ExportPipeline::Run::prepare() {
             return {};
         }
     }
-    if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite); !st)
+    if (Status st = checkOutputPath(req.output, req.input, req.encode.overwrite || joinBegan); !st)
         return st;
     SourceOptions so;
     so.decoderThreads = req.decoderThreads;
@@ -170,12 +182,32 @@ Status ExportPipeline::Run::prepareWorkDir() {
     if (ec)
         return makeError(ErrorCode::IoError, "cannot create the work folder " +
                                                  req.workDir.string() + ": " + ec.message());
-    segmentContainer = segmentContainerFor(req.encode.codec);
+    segmentContainer = images ? "image2" : segmentContainerFor(req.encode.codec);
     // A segment that is missing, truncated or damaged is never trusted: it and every later one
     // are rendered again (their records are replaced through onSegmentDone).
     segments = usableSegments(req.workDir, req.completedSegments, req.onWarning);
     for (const auto& s : segments)
         outputNumber += s.frameCount;
+    keeping = req.onFramesKept && detail::canKeepFrames(plan.outputFormat);
+    const KeptFrames& kept = req.keptFrames;
+    if (kept.recorded() && kept.firstFrame == outputNumber) {
+        SegmentRecord asFile;
+        asFile.file = kept.file;
+        asFile.firstFrame = kept.firstFrame;
+        asFile.frameCount = kept.frameCount;
+        asFile.sizeBytes = kept.sizeBytes;
+        asFile.checksum = kept.checksum;
+        Status st = kept.file == detail::keptFramesFileName(int64_t(segments.size()))
+                        ? verifySegment(req.workDir, asFile)
+                        : Status(makeError(ErrorCode::InvalidInput,
+                                           "kept frames " + kept.file + " are not this segment's"));
+        if (st && detail::canKeepFrames(plan.outputFormat))
+            replay = kept;
+        else
+            warn((st ? std::string("the kept frames do not fit this engine's output")
+                     : st.error().message) +
+                 "; rendering frames " + std::to_string(outputNumber) + " onwards again");
+    }
     return {};
 }
 
@@ -237,7 +269,7 @@ Status ExportPipeline::Run::resolveRange() {
         framesTotal = std::max<int64_t>(count - firstIndex, 0);
     }
 
-    resumeIndex = firstIndex + outputNumber;
+    resumeIndex = firstIndex + outputNumber + replay.frameCount;
     // The end of the range in frames when it is known exactly.
     const int64_t rangeEnd =
         endIndex >= 0 ? endIndex : (endUs < 0 && info.frameCountExact ? count : -1);
@@ -351,8 +383,7 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
         if (segmented) {
             // A video-only file with the final timeline (pts relative to the range start), so the
             // join is a plain remux.
-            o.output = req.workDir /
-                       segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+            o.output = req.workDir / segmentName(static_cast<int64_t>(segments.size()));
             o.encode.container = segmentContainer;
             o.encode.overwrite = true;  // a stale or rejected segment of an earlier run is replaced
             o.passthroughFrom.clear();
@@ -367,6 +398,15 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
         if (!opened)
             return opened.error();
         sink = std::move(opened).value();
+        if (segmented && keeping) {
+            auto k = detail::KeptFramesWriter::open(
+                req.workDir / detail::keptFramesFileName(static_cast<int64_t>(segments.size())),
+                frame.width(), frame.height(), frame.format(), info.timeBase);
+            if (k)
+                keeper = std::move(k).value();
+            else
+                warn("a pause inside this segment cannot keep its frames: " + k.error().message);
+        }
     }
     if (segmented && segmentPtsOffset != 0) {
         Frame shifted = frame.ref();
@@ -377,6 +417,12 @@ Status ExportPipeline::Run::encodeFrame(const Frame& frame) {
             return st;
     } else if (Status st = sink->write(frame); !st) {
         return st;
+    }
+    if (keeper) {
+        if (Status st = keeper->write(frame); !st) {
+            warn("a pause inside this segment cannot keep its frames: " + st.error().message);
+            keeper.reset();  // the export goes on; a stop just keeps nothing of this segment
+        }
     }
     ++outputNumber;
     ++writtenThisRun;
@@ -394,27 +440,85 @@ Status ExportPipeline::Run::closeSegment() {
         return st;
     sink.reset();
     SegmentRecord record;
-    record.file = segmentFileName(static_cast<int64_t>(segments.size()), segmentContainer);
+    record.file = segmentName(static_cast<int64_t>(segments.size()));
     record.firstFrame = segmentFirst;
     record.frameCount = outputNumber - segmentFirst;
     record.ptsOffset = segmentPtsOffset;
-    const fs::path file = req.workDir / record.file;
     // On disk before the queue file says so; the size and checksum let a resume tell a complete
     // segment from a truncated or damaged one.
-    if (Status st = syncFileAndFolder(file); !st)
-        return st;
-    std::error_code ec;
-    record.sizeBytes = static_cast<int64_t>(fs::file_size(file, ec));
-    if (ec)
-        return makeError(ErrorCode::IoError, "cannot read " + file.string() + ": " + ec.message());
-    auto sum = checksumFile(file);
+    const std::vector<fs::path> files = images ? imageSegmentFiles(req.workDir, record)
+                                               : std::vector<fs::path>{req.workDir / record.file};
+    record.sizeBytes = 0;
+    for (const auto& file : files) {
+        if (Status st = syncFileAndFolder(file); !st)
+            return st;
+        std::error_code ec;
+        record.sizeBytes += static_cast<int64_t>(fs::file_size(file, ec));
+        if (ec)
+            return makeError(ErrorCode::IoError,
+                             "cannot read " + file.string() + ": " + ec.message());
+    }
+    auto sum = checksumFiles(files);
     if (!sum)
         return sum.error();
     record.checksum = sum.value();
     segments.push_back(record);
+    keeper.reset();  // its .part goes: the segment itself is complete
     if (req.onSegmentDone)
-        return req.onSegmentDone(record);
+        if (Status st = req.onSegmentDone(record); !st)
+            return st;
+    // Frames an earlier run kept of this segment are in the segment now (and no longer recorded).
+    std::error_code removeError;
+    fs::remove(req.workDir / detail::keptFramesFileName(static_cast<int64_t>(segments.size()) - 1),
+               removeError);
+    replay = {};
     return {};
+}
+
+Status ExportPipeline::Run::replayKeptFrames(std::stop_token stop) {
+    if (!replay.recorded())
+        return {};
+    const int64_t first = outputNumber;
+    int64_t n = 0;
+    Status st = detail::readKeptFrames(
+        req.workDir / replay.file, replay, plan.output.width, plan.output.height, plan.outputFormat,
+        info.timeBase, [&](Frame f) -> Status {
+            if (stop.stop_requested())
+                return stoppedMarker();
+            f.index = firstIndex + first + n++;
+            f.ptsUs = detail::toUs(f.av->pts - info.startPts, info.timeBase);
+            Status written = encodeFrame(f);
+            --writtenThisRun;  // fed again, not rendered in this run
+            return written;
+        });
+    if (!st && st.error().code == ErrorCode::InvalidInput) {
+        // Checked before, unreadable now: drop the record, so a retry renders these frames.
+        if (req.onFramesKept)
+            (void)req.onFramesKept(KeptFrames{});
+        return makeError(ErrorCode::InvalidInput,
+                         st.error().message + "; a retry renders those frames again");
+    }
+    return st;
+}
+
+void ExportPipeline::Run::keepOpenSegment() {
+    // Only a superset of what is kept already replaces it (a stop during the replay keeps the
+    // earlier file as it is).
+    if (!keeper || !sink || keeper->frameCount() != outputNumber - segmentFirst ||
+        keeper->frameCount() <= replay.frameCount)
+        return;
+    auto kept = keeper->finish();
+    keeper.reset();
+    if (!kept) {
+        warn("the frames of the open segment cannot be kept: " + kept.error().message);
+        return;
+    }
+    kept->firstFrame = segmentFirst;
+    if (Status st = req.onFramesKept(kept.value()); !st) {
+        warn("the frames of the open segment cannot be kept: " + st.error().message);
+        std::error_code ec;
+        fs::remove(req.workDir / kept->file, ec);
+    }
 }
 
 Status ExportPipeline::Run::finishOutput() {
@@ -427,7 +531,42 @@ Status ExportPipeline::Run::finishOutput() {
     return joinOutput();
 }
 
+std::string ExportPipeline::Run::segmentName(int64_t number) const {
+    return images ? imageSegmentPattern(number, req.encode.codec)
+                  : segmentFileName(number, segmentContainer);
+}
+
+Status ExportPipeline::Run::joinImages() {
+    ExportProgress p;
+    p.phase = ExportPhase::Joining;
+    p.framesDone = p.framesTotal = outputNumber;
+    if (req.onProgress)
+        req.onProgress(p);
+    auto recordStart = [&]() -> Status {
+        // The identity the first output image will have (a hard link, or a copy with its time):
+        // a resume that finds it in place knows the images under the output names are ours.
+        auto identity = identifyFile(imageSegmentFiles(req.workDir, segments.front()).front());
+        if (!identity)
+            return identity.error();
+        return req.onOutputJoined ? req.onOutputJoined(identity.value()) : Status{};
+    };
+    if (Status st = joinImageSegments(
+            req.workDir, segments, req.output, req.encode.overwrite, recordStart,
+            [&](int64_t n) {
+                p.framesJoined = n;
+                if (req.onProgress)
+                    req.onProgress(p);
+            },
+            stopSource.get_token());
+        !st)
+        return st;
+    removeWorkFiles(req.workDir);  // the images are in place: the segments are no longer needed
+    return {};
+}
+
 Status ExportPipeline::Run::joinOutput() {
+    if (images)
+        return joinImages();
     // Joined inside the work folder first: the output name only ever gets a complete file, and a
     // kill at any point of the join leaves the segments to join again.
     std::string ext = req.output.extension().string();
@@ -530,6 +669,8 @@ void ExportPipeline::Run::runOverlapped() {
         toEncode.close();
     });
 
+    if (Status st = replayKeptFrames(stop); !st && !stop.stop_requested())
+        fail(st.error());
     while (auto frame = toEncode.pop(stop)) {
         if (stop.stop_requested() || !waitWhilePaused())
             break;
@@ -552,6 +693,11 @@ void ExportPipeline::Run::runSerial() {
             return {};
         return encodeFrame(out);
     };
+    if (Status st = replayKeptFrames(stop); !st) {
+        if (!stop.stop_requested())
+            fail(st.error());
+        return;
+    }
     while (!stop.stop_requested() && waitWhilePaused()) {
         auto next = nextInput();
         if (!next)
@@ -617,9 +763,10 @@ Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_t
             r.error = st.error();
     if (r.stopSource.stop_requested())
         processor.reset();  // re-arms it after requestStop(), so the caller may use it again
-    // TODO(#8): a pause inside a segment keeps nothing of it (the open segment is dropped and
-    // re-rendered on resume). Closing it on the pause broke the bit-exact resume of lossy codecs
-    // (segment boundaries move) and the app's resume test once merged with the exact joins.
+    // A stop inside a segment keeps what its encoder was given (never a failure: the frames could
+    // be the cause of it).
+    if (r.error && r.error->code == ErrorCode::Cancelled && stop.stop_requested())
+        r.keepOpenSegment();
     if (r.error) {
         if (r.sink)
             r.sink->abort();  // the .part goes; completed segments stay for a resume

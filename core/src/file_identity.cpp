@@ -122,25 +122,31 @@ std::string identityDifference(const FileIdentity& recorded, const FileIdentity&
     return {};
 }
 
-Result<std::string> checksumFile(const fs::path& path) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (f.fd < 0)
-        return fileError("cannot open", path, errno);
+Result<std::string> checksumFiles(const std::vector<fs::path>& paths) {
     Hasher hash;
     if (!hash.ok())
         return makeError(ErrorCode::OutOfMemory, "cannot allocate a hash");
     std::vector<uint8_t> buf(1 << 20);
-    while (true) {
-        const ssize_t n = ::read(f.fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return fileError("cannot read", path, errno);
-        if (n == 0)
-            break;
-        hash.update(buf.data(), static_cast<size_t>(n));
+    for (const auto& path : paths) {
+        Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+        if (f.fd < 0)
+            return fileError("cannot open", path, errno);
+        while (true) {
+            const ssize_t n = ::read(f.fd, buf.data(), buf.size());
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return fileError("cannot read", path, errno);
+            if (n == 0)
+                break;
+            hash.update(buf.data(), static_cast<size_t>(n));
+        }
     }
     return hash.hex();
+}
+
+Result<std::string> checksumFile(const fs::path& path) {
+    return checksumFiles({path});
 }
 
 Status syncFolder(const fs::path& folder) {

@@ -132,6 +132,15 @@ int64_t Job::segmentedFrames() const {
     return n;
 }
 
+int64_t Job::keptFrames() const {
+    const int64_t n = segmentedFrames();
+    return kept.recorded() && kept.firstFrame == n ? n + kept.frameCount : n;
+}
+
+bool Job::hasWork() const {
+    return !segments.empty() || kept.recorded() || joinedOutput.recorded();
+}
+
 Status writeFileAtomically(const fs::path& path, const std::string& text) {
     std::error_code ec;
     if (!path.parent_path().empty())
@@ -329,18 +338,28 @@ Status JobQueue::retry(uint64_t id) {
             return badTransition(j, "retry");
         j.state = JobState::Queued;
         j.reason.clear();
-        j.framesDone = j.segmentedFrames();  // the runner checks them again before using them
+        j.framesDone = j.keptFrames();  // the runner checks them again before using them
         return {};
     });
 }
 
-Status JobQueue::restart(uint64_t id) {
-    return update(id, [](Job& j) -> Status {
+Status JobQueue::restart(uint64_t id, const std::function<Status(const Job&)>& dropWork) {
+    const bool runnerAlive = QueueRunLock::heldElsewhere(m_path);
+    return update(id, [&](Job& j) -> Status {
         if (j.state == JobState::Queued || j.state == JobState::Running)
             return badTransition(j, "restart");
+        if (j.pid != 0 && runnerAlive && processAlive(j.pid))
+            return makeError(ErrorCode::InvalidArgument,
+                             "job " + std::to_string(j.id) + " is still being stopped by process " +
+                                 std::to_string(j.pid) +
+                                 "; its segments stay until it has stopped (try again then)");
+        if (dropWork)
+            if (Status st = dropWork(j); !st)
+                return st;
         j.state = JobState::Queued;
         j.reason.clear();
         j.segments.clear();  // the runner empties the work folder
+        j.kept = {};
         j.source = {};
         j.joinedOutput = {};
         j.framesDone = 0;
@@ -376,6 +395,7 @@ Status JobQueue::cancel(uint64_t id) {
         // Its segments are discarded: the runner deletes them when it stops the job, or before it
         // runs the job again after a retry.
         j.segments.clear();
+        j.kept = {};
         j.framesDone = 0;
         return {};
     });

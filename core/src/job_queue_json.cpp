@@ -15,8 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-// Formats 1 (no segment checksums, no source identity) and 2 are read; 2 is written.
-constexpr int kFormatVersion = 2;
+// Formats 1 (no segment checksums, no source identity), 2 and 3 (kept frames of an open segment)
+// are read; 3 is written.
+constexpr int kFormatVersion = 3;
 
 struct FormatError {
     std::string message;
@@ -138,7 +139,7 @@ json toJson(const Job& j) {
                             {"ptsOffset", s.ptsOffset},
                             {"size", s.sizeBytes},
                             {"checksum", s.checksum}});
-    return {
+    json out = {
         {"id", j.id},
         {"input", j.input},
         {"output", j.output},
@@ -189,6 +190,14 @@ json toJson(const Job& j) {
         {"createdAt", j.createdAt},
         {"updatedAt", j.updatedAt},
     };
+    if (j.kept.recorded())
+        out["kept"] = {{"file", j.kept.file},
+                       {"firstFrame", j.kept.firstFrame},
+                       {"frameCount", j.kept.frameCount},
+                       {"lastDuration", j.kept.lastDuration},
+                       {"size", j.kept.sizeBytes},
+                       {"checksum", j.kept.checksum}};
+    return out;
 }
 
 void readEngine(const json& v, const std::string& where, EngineSettings& e) {
@@ -310,6 +319,19 @@ Job jobFrom(const json& v, const std::string& where) {
             sr.finish();
             j.segments.push_back(std::move(s));
         }
+    }
+    if (const json* k = r.find("kept")) {
+        ObjectReader kr(*k, where + ".kept");
+        j.kept.file = kr.string("file");
+        if (j.kept.file.empty() || j.kept.file.find('/') != std::string::npos ||
+            j.kept.file == "." || j.kept.file == "..")
+            kr.fail(".file \"" + j.kept.file + "\" is not a file name inside the work folder");
+        j.kept.firstFrame = kr.integer<int64_t>("firstFrame", 0, 0);
+        j.kept.frameCount = kr.integer<int64_t>("frameCount", 0, 0);
+        j.kept.lastDuration = kr.integer<int64_t>("lastDuration", 0, 0);
+        j.kept.sizeBytes = kr.integer<int64_t>("size", -1, -1);
+        j.kept.checksum = kr.string("checksum");
+        kr.finish();
     }
     if (const json* s = r.find("source"))
         j.source = identityFrom(*s, where + ".source");

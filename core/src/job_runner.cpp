@@ -11,10 +11,20 @@ namespace fvs::core {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+fs::path workDirNamed(const Job& job, std::string name) {
+    return fs::path(job.output).parent_path() /
+           ("." + name + ".flashvsr-work-" + std::to_string(job.id));
+}
+
+}  // namespace
+
 fs::path defaultWorkDir(const Job& job) {
-    const fs::path out(job.output);
-    return out.parent_path() /
-           ("." + out.filename().string() + ".flashvsr-work-" + std::to_string(job.id));
+    // No '%' in it: the image muxer would expand the frame pattern of a sequence's output there.
+    std::string name = fs::path(job.output).filename().string();
+    std::replace(name.begin(), name.end(), '%', '_');
+    return workDirNamed(job, name);
 }
 
 Result<fs::path> resolveWorkDir(const Job& job) {
@@ -27,7 +37,11 @@ Result<fs::path> resolveWorkDir(const Job& job) {
     std::error_code ec;
     const fs::path recorded = fs::weakly_canonical(fs::absolute(job.workDir, ec), ec);
     const fs::path expected = fs::weakly_canonical(fs::absolute(own, ec), ec);
-    if (recorded != expected) {
+    // Queue files of earlier versions kept the '%' of a sequence pattern in the name (nothing was
+    // ever written there: sequences were not segmented).
+    const fs::path legacy = fs::weakly_canonical(
+        fs::absolute(workDirNamed(job, fs::path(job.output).filename().string()), ec), ec);
+    if (recorded != expected && recorded != legacy) {
         return makeError(ErrorCode::InvalidInput,
                          "the queue file gives job " + std::to_string(job.id) +
                              " the work folder " + job.workDir + ", but its work folder is " +
@@ -42,6 +56,10 @@ Status removeJobWork(const Job& job) {
         return dir.error();
     removeWorkFiles(dir.value());
     return {};
+}
+
+Status restartJob(JobQueue& queue, uint64_t id) {
+    return queue.restart(id, [](const Job& j) { return removeJobWork(j); });
 }
 
 namespace {
@@ -63,8 +81,7 @@ Status checkSource(JobQueue& queue, Job& job) {
     auto now = identifyFile(job.input);
     if (!now)
         return {};  // missing or unreadable: the export reports that with its own error
-    const bool hasWork = !job.segments.empty() || job.joinedOutput.recorded();
-    if (hasWork && job.source.recorded()) {
+    if (job.hasWork() && job.source.recorded()) {
         const std::string diff = identityDifference(job.source, now.value());
         if (!diff.empty())
             return makeError(
@@ -88,7 +105,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     if (!workDir)
         return failed(workDir.error());  // nothing is touched
     job.workDir = workDir->string();
-    if (job.segments.empty() && !job.joinedOutput.recorded())
+    if (!job.hasWork())
         removeWorkFiles(workDir.value());  // stale files of a restarted or cancelled run
     if (Status st = queue.update(job.id,
                                  [&](Job& j) -> Status {
@@ -123,6 +140,7 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
     req.workDir = job.workDir;
     req.completedSegments = job.segments;
     req.joinedOutput = job.joinedOutput;
+    req.keptFrames = job.kept;
     req.metadata = {{"flashvsr_job", std::to_string(job.id)}};
     std::set<std::string> warned;  // each segment's encoder repeats the same warnings
     req.onWarning = [&](const std::string& w) {
@@ -135,7 +153,15 @@ JobOutcome runOne(JobQueue& queue, Job job, const ProcessorFactory& factory,
             std::erase_if(j.segments,
                           [&](const SegmentRecord& r) { return r.firstFrame >= s.firstFrame; });
             j.segments.push_back(s);
+            j.kept = {};  // kept frames belong to the open segment, which this one closed
             j.framesDone = s.firstFrame + s.frameCount;
+            return {};
+        });
+    };
+    req.onFramesKept = [&](const KeptFrames& k) -> Status {
+        return queue.update(job.id, [&](Job& j) -> Status {
+            j.kept = k;
+            j.framesDone = j.keptFrames();
             return {};
         });
     };
@@ -207,14 +233,18 @@ Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factor
             j.state = outcome.state;
             j.reason = outcome.reason;
             j.pid = 0;
+            if (outcome.state == JobState::Paused || outcome.state == JobState::Interrupted)
+                j.framesDone = j.keptFrames();  // what a resume starts from, not what was lost
             if (outcome.state == JobState::Done) {
                 j.segments.clear();
+                j.kept = {};
                 j.joinedOutput = {};
                 j.framesDone = j.framesTotal = std::max(j.framesTotal, j.framesDone);
             }
             // A failed job keeps its segments: retry checks and reuses them.
             if (outcome.state == JobState::Cancelled) {
                 j.segments.clear();
+                j.kept = {};
                 j.joinedOutput = {};
                 j.framesDone = 0;
             }

@@ -132,6 +132,7 @@ struct MediaSink::Impl {
     std::optional<Frame> held;             // one frame back, until the next one gives its duration
     std::map<int64_t, int64_t> durations;  // encoder pts -> frame duration
     int64_t defaultDuration = 1;
+    int64_t lastDts = AV_NOPTS_VALUE;  // encoder time base
     detail::Passthrough passthrough;
     bool headerWritten = false;
     bool done = false;
@@ -143,6 +144,7 @@ struct MediaSink::Impl {
     }
     Status setupEncoder(const AVCodec* codec, const std::string& muxer);
     Status encode(const Frame* frame, int64_t duration);
+    void repairDts(AVPacket& p);
     Status checkIo(int err, const char* what);
     void close();
 };
@@ -388,6 +390,22 @@ Result<std::unique_ptr<MediaSink>> MediaSink::open(const StreamInfo& source,
     return sink;
 }
 
+void MediaSink::Impl::repairDts(AVPacket& p) {
+    // Debian 12's libx265 3.5 can return a dts it never set (stack garbage: valgrind traces it to
+    // its SAO statistics) for the first packets of a short encode, such as the 2-frame last
+    // segment of a queue job; the muxer then refuses the segment ("pts/dts pair unsupported").
+    // A dts must be set, not pass the pts, increase, and stay within the reorder depth.
+    if (p.pts == AV_NOPTS_VALUE)
+        return;
+    const int64_t depth = int64_t(enc->has_b_frames + 1) * 4 * defaultDuration;
+    const bool bad = p.dts == AV_NOPTS_VALUE || p.dts > p.pts || p.pts - p.dts > depth ||
+                     (lastDts != AV_NOPTS_VALUE && p.dts <= lastDts);
+    if (bad)
+        p.dts = lastDts == AV_NOPTS_VALUE ? p.pts - defaultDuration * enc->has_b_frames
+                                          : std::min(p.pts, lastDts + 1);
+    lastDts = p.dts;
+}
+
 Status MediaSink::Impl::encode(const Frame* frame, int64_t duration) {
     int err = 0;
     if (frame) {
@@ -425,6 +443,7 @@ Status MediaSink::Impl::encode(const Frame* frame, int64_t duration) {
             durations.erase(it);
         }
         pkt->stream_index = stream->index;
+        repairDts(*pkt);
         const int64_t dtsUs =
             toUs(pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts, enc->time_base);
         av_packet_rescale_ts(pkt.get(), enc->time_base, stream->time_base);

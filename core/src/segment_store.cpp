@@ -43,11 +43,84 @@ std::string segmentFileName(int64_t number, const std::string& container) {
 
 bool isWorkFileName(const std::string& name) {
     static const std::regex pattern(
-        R"((segment_[0-9]{6}\.(mov|mp4|nut|mkv)|joined\.[A-Za-z0-9]{1,8})(\.part)?)");
+        R"((segment_[0-9]{6}\.(mov|mp4|nut|mkv)|spill_[0-9]{6}\.nut|joined\.[A-Za-z0-9]{1,8})(\.part)?|segment_[0-9]{6}_([0-9]{6,}|%06d)\.(png|tiff))");
     return std::regex_match(name, pattern);
 }
 
+bool writesImages(const std::string& codec) {
+    return codec == "png" || codec == "tiff";
+}
+
+std::string imageSegmentPattern(int64_t number, const std::string& codec) {
+    char name[48];
+    std::snprintf(name, sizeof name, "segment_%06lld_%%06d.%s", static_cast<long long>(number),
+                  codec == "tiff" ? "tiff" : "png");
+    return name;
+}
+
+bool isImageSegmentPattern(const std::string& file) {
+    static const std::regex pattern(R"(segment_[0-9]{6}_%06d\.(png|tiff))");
+    return std::regex_match(file, pattern);
+}
+
+std::vector<fs::path> imageSegmentFiles(const fs::path& workDir, const SegmentRecord& s) {
+    std::vector<fs::path> files;
+    for (int64_t i = 1; i <= s.frameCount; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, s.file.c_str(), static_cast<int>(i));
+        files.push_back(workDir / name);
+    }
+    return files;
+}
+
 namespace {
+
+// The hidden folder MediaSink writes an image segment into before moving its images out.
+bool isImageSegmentPartFolder(const std::string& name) {
+    static const std::regex pattern(R"(\.segment_[0-9]{6}__06d\.(png|tiff)\.part)");
+    return std::regex_match(name, pattern);
+}
+
+Status verifyImageSegment(const fs::path& workDir, const SegmentRecord& s) {
+    auto bad = [&](const std::string& why) {
+        return makeError(ErrorCode::InvalidInput, "segment " + s.file + " " + why);
+    };
+    const auto files = imageSegmentFiles(workDir, s);
+    int64_t size = 0;
+    for (const auto& f : files) {
+        std::error_code ec;
+        const auto status = fs::symlink_status(f, ec);
+        if (ec || !fs::exists(status))
+            return bad("is missing its image " + f.filename().string());
+        if (!fs::is_regular_file(status))
+            return bad("has " + f.filename().string() + ", which is not a plain file");
+        const auto n = static_cast<int64_t>(fs::file_size(f, ec));
+        if (ec || n == 0)
+            return bad("has an empty image " + f.filename().string());
+        size += n;
+    }
+    if (s.sizeBytes >= 0 && size != s.sizeBytes)
+        return bad("has " + std::to_string(size) + " bytes of images, " +
+                   std::to_string(s.sizeBytes) + " were recorded (truncated or rewritten)");
+    if (!s.checksum.empty()) {
+        auto sum = checksumFiles(files);
+        if (!sum)
+            return bad("cannot be read: " + sum.error().message);
+        if (sum.value() != s.checksum)
+            return bad("does not match its recorded checksum");
+    }
+    return {};
+}
+
+bool sameBytes(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    if (fs::equivalent(a, b, ec))
+        return true;
+    if (fs::file_size(a, ec) != fs::file_size(b, ec) || ec)
+        return false;
+    auto x = checksumFile(a), y = checksumFile(b);
+    return x && y && x.value() == y.value();
+}
 
 // Video packets in a file, or an error when it cannot be read to the end.
 Result<int64_t> countVideoPackets(const fs::path& path) {
@@ -80,6 +153,8 @@ Status verifySegment(const fs::path& workDir, const SegmentRecord& s) {
     };
     if (!isWorkFileName(s.file) || s.file.ends_with(".part"))
         return bad("has a name this program does not write");
+    if (isImageSegmentPattern(s.file))
+        return verifyImageSegment(workDir, s);
     const fs::path path = workDir / s.file;
     std::error_code ec;
     const auto status = fs::symlink_status(path, ec);
@@ -139,11 +214,89 @@ void removeWorkFiles(const fs::path& workDir) {
         return;  // missing, or a link: never followed
     for (const auto& entry : fs::directory_iterator(workDir, ec)) {
         std::error_code e2;
-        if (isWorkFileName(entry.path().filename().string()) &&
-            !fs::is_directory(entry.symlink_status(e2)))
+        const std::string name = entry.path().filename().string();
+        const auto status = entry.symlink_status(e2);
+        if (isWorkFileName(name) && !fs::is_directory(status)) {
             fs::remove(entry.path(), e2);
+        } else if (isImageSegmentPartFolder(name) && fs::is_directory(status)) {
+            // A killed image segment's unfinished images: only those, then the folder.
+            for (const auto& image : fs::directory_iterator(entry.path(), e2))
+                if (isWorkFileName(image.path().filename().string()) &&
+                    fs::is_regular_file(image.symlink_status(e2)))
+                    fs::remove(image.path(), e2);
+            fs::remove(entry.path(), e2);
+        }
     }
     fs::remove(workDir, ec);  // only when nothing else is left in it
+}
+
+}  // namespace fvs::core
+
+namespace fvs::core {
+
+Status joinImageSegments(const fs::path& workDir, const std::vector<SegmentRecord>& segments,
+                         const fs::path& outputPattern, bool overwrite,
+                         const std::function<Status()>& beforeFirstImage,
+                         const std::function<void(int64_t)>& onProgress, std::stop_token stop) {
+    std::vector<std::pair<fs::path, fs::path>> moves;  // segment image -> output name
+    const fs::path dir =
+        outputPattern.parent_path().empty() ? fs::path(".") : outputPattern.parent_path();
+    for (const auto& s : segments) {
+        const auto files = imageSegmentFiles(workDir, s);
+        for (size_t i = 0; i < files.size(); ++i) {
+            char name[4096];
+            const int number = static_cast<int>(s.firstFrame + int64_t(i) + 1);
+            if (av_get_frame_filename(name, sizeof name, outputPattern.filename().c_str(), number) <
+                0)
+                return makeError(
+                    ErrorCode::InvalidArgument,
+                    "the output pattern " + outputPattern.string() + " has no frame number");
+            moves.emplace_back(files[i], dir / name);
+        }
+    }
+    // Every name first, so a conflict never leaves half a sequence in place.
+    for (const auto& [from, to] : moves) {
+        std::error_code ec;
+        if (fs::exists(fs::symlink_status(to, ec)) && !overwrite && !sameBytes(from, to))
+            return makeError(ErrorCode::OutputExists, "output exists: " + to.string());
+    }
+    if (beforeFirstImage)
+        if (Status st = beforeFirstImage(); !st)
+            return st;
+    int64_t done = 0;
+    for (const auto& [from, to] : moves) {
+        if (stop.stop_requested())
+            return makeError(ErrorCode::Cancelled, "join stopped");
+        std::error_code ec;
+        const bool there = fs::exists(fs::symlink_status(to, ec));
+        if (!there || !sameBytes(from, to)) {
+            // Linked under a temporary name first: the output name only ever gets a whole image.
+            const fs::path tmp = to.string() + ".part";
+            fs::remove(tmp, ec);
+            fs::create_hard_link(from, tmp, ec);
+            if (ec) {
+                ec.clear();
+                fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+                if (!ec)  // the same identity as the image itself (what a resumed join checks)
+                    fs::last_write_time(tmp, fs::last_write_time(from, ec), ec);
+                if (!ec)
+                    if (Status st = syncFileAndFolder(tmp); !st)
+                        return st;
+            }
+            if (!ec)
+                fs::rename(tmp, to, ec);
+            if (ec) {
+                std::error_code ignored;
+                fs::remove(tmp, ignored);
+                return makeError(
+                    ec == std::errc::no_space_on_device ? ErrorCode::DiskFull : ErrorCode::IoError,
+                    "cannot write " + to.string() + ": " + ec.message());
+            }
+        }
+        if (onProgress)
+            onProgress(++done);
+    }
+    return syncFolder(dir);
 }
 
 }  // namespace fvs::core

@@ -421,6 +421,62 @@ private Q_SLOTS:
             QVERIFY2(a->rgb[i] == b->rgb[i], qPrintable(QString("frame %1 differs").arg(i)));
     }
 
+    void queueRestartDropsSegmentsAndRendersFromZero() {
+        // GIVEN a job in 20-frame segments, paused by `queue pause` after its first segment
+        const QString in = path("restart.mp4");
+        QVERIFY(makeCfrClip(in, 120, "320x240"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const QString queue = path("q-restart/queue.json");
+        env.insert("FLASHVSR_QUEUE", queue);
+        const QString out = path("restarted.mkv");
+        Run add = flashvsr({"queue", "add", in, "-o", out, "--engine", "lanczos", "--scale", "2",
+                            "--codec", "ffv1", "--segment-frames", "20"},
+                           env);
+        QVERIFY2(add.code == 0, qPrintable(add.err));
+        // a queued job has nothing to restart
+        QCOMPARE(flashvsr({"queue", "restart", "1"}, env).code, 1);
+        QProcess runner;
+        runner.setProcessEnvironment(env);
+        runner.start(FLASHVSR_BIN, {"queue", "run", "--progress", "none"});
+        QVERIFY(runner.waitForStarted());
+        auto job = [&] {
+            Run l = flashvsr({"queue", "list", "--json"}, env);
+            return QJsonDocument::fromJson(l.out.toUtf8()).array()[0].toObject();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(
+            job()["segments"].toInt() >= 1 || runner.state() == QProcess::NotRunning, 60000);
+        QVERIFY2(runner.state() == QProcess::Running, "the export finished before the pause");
+        QCOMPARE(flashvsr({"queue", "pause", "1"}, env).code, 0);
+        QVERIFY(runner.waitForFinished(60000));
+        QCOMPARE(job()["state"].toString(), QString("paused"));
+        QVERIFY(job()["segments"].toInt() >= 1);
+        const QDir work(path(".restarted.mkv.flashvsr-work-1"));
+        QVERIFY(work.exists());
+        QVERIFY(!work.entryList(QDir::Files).isEmpty());
+        // WHEN it is restarted
+        Run restart = flashvsr({"queue", "restart", "1"}, env);
+        QVERIFY2(restart.code == 0, qPrintable(restart.err));
+        // THEN it is queued from frame 0 and its segments are gone from the queue and the disk
+        QCOMPARE(job()["state"].toString(), QString("queued"));
+        QCOMPARE(job()["segments"].toInt(), 0);
+        QCOMPARE(job()["framesDone"].toInt(), 0);
+        QVERIFY(!work.exists());
+        // AND the next run renders every frame again, from the first
+        Run run = flashvsr({"queue", "run", "--progress", "json"}, env);
+        QVERIFY2(run.code == 0, qPrintable(run.err));
+        int firstFrames = -1;
+        for (const auto& l : run.out.split('\n', Qt::SkipEmptyParts)) {
+            auto o = QJsonDocument::fromJson(l.toUtf8()).object();
+            if (o["event"].toString() == "progress") {
+                firstFrames = o["frames"].toInt();
+                break;
+            }
+        }
+        QVERIFY2(firstFrames >= 1 && firstFrames < 20, qPrintable(run.out.left(300)));
+        QCOMPARE(job()["state"].toString(), QString("done"));
+        QCOMPARE(decodeClip(out.toStdString())->ptsUs.size(), size_t(120));
+    }
+
     void queueCommands() {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("FLASHVSR_QUEUE", path("q2/queue.json"));

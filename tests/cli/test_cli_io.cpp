@@ -189,6 +189,19 @@ private Q_SLOTS:
                          m_env, 20000);
         QCOMPARE(s.code, 2);
         QVERIFY2(s.err.contains("stdin"), qPrintable(s.err));
+        // AND stdout as '-o -' is refused before anything runs (exit 4, the output class), by
+        // upscale and by queue add alike, and no file named '-' appears
+        QProcessEnvironment env = m_env;
+        env.insert("FLASHVSR_QUEUE", path("stdout-queue/queue.json"));
+        for (const QStringList& cmd : {QStringList{"upscale"}, QStringList{"queue", "add"}}) {
+            Run o =
+                flashvsr(cmd + QStringList{m_clip, "-o", "-", "--engine", "lanczos"}, env, 20000);
+            QCOMPARE(o.code, 4);
+            QVERIFY2(o.err.contains("stdout"), qPrintable(o.err));
+        }
+        QVERIFY(!QFile::exists("-"));
+        Run l = flashvsr({"queue", "list", "--json"}, env);
+        QCOMPARE(l.out.trimmed(), QString("[]"));
     }
 
     void defaultEngineFallsBackWithoutWeights() {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "fvs/core/job_queue.h"
+#include "fvs/core/job_runner.h"
 
 using namespace fvs::core;
 namespace fs = std::filesystem;
@@ -254,7 +255,7 @@ private Q_SLOTS:
         QTest::newRow("unknown scale fit") << "\"fit\": \"fit\""
                                            << "\"fit\": \"stretch\""
                                            << "stretch";
-        QTest::newRow("newer format") << "\"version\": 2"
+        QTest::newRow("newer format") << "\"version\": 3"
                                       << "\"version\": 7"
                                       << "version 7";
         QTest::newRow("duplicate id") << "\"jobs\": ["
@@ -350,6 +351,60 @@ private Q_SLOTS:
         QVERIFY(q->find(id)->segments.empty());
         QVERIFY(!q->find(id)->source.recorded());
         QVERIFY(!q->restart(id).ok());  // queued already
+    }
+
+    void restartWaitsForTheRunnerAndDeletesTheWork() {
+        // GIVEN a job paused while its runner (this process, holding the run lock) still stops it
+        const fs::path qp = queuePath("restart/queue.json");
+        auto q = JobQueue::open(qp);
+        Job sample = sampleJob("restart");
+        sample.output = (qp.parent_path() / "out.mp4").string();
+        const uint64_t id = q->add(sample).value();
+        Job job = *q->find(id);
+        const fs::path work = defaultWorkDir(job);
+        fs::create_directories(work);
+        std::ofstream(work / "segment_000000.mov") << "frames";
+        std::ofstream(work / "spill_000001.nut") << "kept";
+        std::ofstream(work / "notes.txt") << "not ours";
+        QVERIFY(q->update(id, [&](Job& j) -> Status {
+                     j.state = JobState::Paused;
+                     j.pid = ::getpid();
+                     j.workDir = work.string();
+                     j.segments.push_back({"segment_000000.mov", 0, 25, 0, 6, ""});
+                     j.kept = {"spill_000001.nut", 25, 3, 0, 4, ""};
+                     return {};
+                 }).ok());
+        {
+            auto runLock = QueueRunLock::acquire(qp);
+            QVERIFY(runLock);
+            // WHEN it is restarted THEN that is refused and nothing is deleted
+            auto st = restartJob(q.value(), id);
+            QVERIFY(!st.ok());
+            QVERIFY2(st.error().message.find("still being stopped") != std::string::npos,
+                     st.error().message.c_str());
+            QVERIFY(fs::exists(work / "segment_000000.mov"));
+            QCOMPARE(q->find(id)->segments.size(), size_t(1));
+        }
+        // WHEN the runner has let go THEN the restart deletes our files (only ours) and queues it
+        QVERIFY(restartJob(q.value(), id).ok());
+        job = *q->find(id);
+        QCOMPARE(job.state, JobState::Queued);
+        QVERIFY(job.segments.empty());
+        QVERIFY(!job.kept.recorded());
+        QVERIFY(!fs::exists(work / "segment_000000.mov"));
+        QVERIFY(!fs::exists(work / "spill_000001.nut"));
+        QVERIFY(fs::exists(work / "notes.txt"));
+        // AND a tampered work folder is refused, deleting nothing
+        std::ofstream(work / "segment_000000.mov") << "frames";
+        QVERIFY(q->update(id, [&](Job& j) -> Status {
+                     j.state = JobState::Failed;
+                     j.pid = 0;
+                     j.workDir = qp.parent_path().string();
+                     return {};
+                 }).ok());
+        QVERIFY(!restartJob(q.value(), id).ok());
+        QCOMPARE(q->find(id)->state, JobState::Failed);
+        QVERIFY(fs::exists(work / "segment_000000.mov"));
     }
 
     void atomicWriteReplacesWhole() {

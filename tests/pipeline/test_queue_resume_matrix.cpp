@@ -5,7 +5,8 @@
 // pts, decoded pictures (bit-identical: Lanczos is deterministic and so are the encoders), audio
 // and subtitle packets. The uninterrupted segmented run is compared with a direct unsegmented
 // export as well: same frames, pts, colour tags and packets; the same pictures for FFV1, close
-// pictures (no broken seam) for the lossy codecs.
+// pictures (no broken seam) for the lossy codecs. Image sequences (PNG, TIFF) go through the same
+// cuts; their output folder must equal the uninterrupted one file for file, byte for byte.
 #include <QtTest>
 
 #include <fstream>
@@ -47,7 +48,8 @@ class TestQueueResumeMatrix : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
     fs::path m_source;
-    std::map<QString, Outcome> m_uninterrupted;  // by codec/container/segments
+    std::map<QString, Outcome> m_uninterrupted;                      // by codec/container/segments
+    std::map<QString, std::map<std::string, std::string>> m_images;  // file name -> bytes
     int m_case = 0;
 
     fs::path path(const std::string& n) const { return fs::path(m_dir.path().toStdString()) / n; }
@@ -207,6 +209,8 @@ private Q_SLOTS:
         QCOMPARE(job.segments.size(), expectedSegments);
         for (const auto& s : job.segments)
             QVERIFY(verifySegment(defaultWorkDir(job), s));
+        if (interruption == "render:9:TERM")
+            QVERIFY(job.kept.recorded());  // the stop kept the open segment's frames
         // WHEN it is resumed THEN it finishes, and equals the uninterrupted run
         const HelperRun resumed = runHelper(queue);
         QVERIFY2(resumed.exitCode == 0 && !resumed.killed, qPrintable(resumed.out + resumed.err));
@@ -222,6 +226,94 @@ private Q_SLOTS:
         for (size_t i = 0; i < got.video->rgb.size(); ++i)
             QVERIFY2(got.video->rgb[i] == ref->second.video->rgb[i],
                      qPrintable(QString("frame %1").arg(i)));
+    }
+
+    // Image sequences, segmented like the containers: the same cuts, then the output folder must
+    // be exactly the uninterrupted one (the same names, the same bytes, nothing else).
+    void imageSequenceResume_data() {
+        QTest::addColumn<QString>("codec");
+        QTest::addColumn<int>("segmentFrames");
+        QTest::addColumn<QString>("interruption");
+        for (const char* codec : {"png", "tiff"})
+            for (int seg : {250, kSeveral})
+                for (const char* cut : {"", "render:9:KILL", "render:6:KILL", "join:3:KILL",
+                                        "render:9:TERM", "join:3:TERM"}) {
+                    if (seg >= kFrames && std::string(cut) == "render:6:KILL")
+                        continue;
+                    QTest::newRow(
+                        qPrintable(QString("%1 %2 %3")
+                                       .arg(codec, seg == 250 ? "1-segment" : "4-segments",
+                                            *cut ? cut : "uninterrupted")))
+                        << QString(codec) << seg << QString(cut);
+                }
+    }
+    void imageSequenceResume() {
+        QFETCH(QString, codec);
+        QFETCH(int, segmentFrames);
+        QFETCH(QString, interruption);
+        const QString key = "images/" + codec + "/" + QString::number(segmentFrames);
+        const std::string ext = codec == "png" ? "png" : "tif";
+        // GIVEN an image-sequence job in its own folder
+        const fs::path dir = path("case" + std::to_string(m_case++));
+        fs::create_directories(dir);
+        const fs::path queue = dir / "queue.json";
+        Job j = jobFor(codec, "", segmentFrames, dir / ("frame_%06d." + ext));
+        const uint64_t id = JobQueue::open(queue)->add(j).value();
+        if (!interruption.isEmpty()) {
+            // WHEN its runner is interrupted THEN it is interrupted, no image is in place yet
+            // unless the join had begun, and what it completed verifies
+            if (!m_images.count(key))
+                QSKIP("the uninterrupted run of this case failed");
+            const HelperRun cut = runHelper(queue, interruption);
+            QVERIFY2(interruption.endsWith("TERM") ? cut.exitCode == 130 : cut.killed,
+                     qPrintable(cut.out + cut.err));
+            const Job job = *JobQueue::open(queue)->find(id);
+            QVERIFY2(job.state == JobState::Interrupted, qPrintable(describeJob(job)));
+            QCOMPARE(job.segments.size(), interruption.startsWith("join")
+                                              ? size_t(segmentFrames >= kFrames ? 1 : 4)
+                                              : size_t(segmentFrames >= kFrames ? 0 : 1));
+            for (const auto& s : job.segments)
+                QVERIFY(verifySegment(defaultWorkDir(job), s));
+            if (interruption == "render:9:TERM")
+                QVERIFY(job.kept.recorded());  // the stop kept the open segment's frames
+            if (interruption.startsWith("render"))
+                QVERIFY(!fs::exists(dir / ("frame_000001." + ext)));
+        }
+        // WHEN it runs (again) THEN it is done and the folder holds exactly the sequence
+        const HelperRun run = runHelper(queue);
+        QVERIFY2(run.exitCode == 0 && !run.killed, qPrintable(run.out + run.err));
+        const Job job = *JobQueue::open(queue)->find(id);
+        QVERIFY2(job.state == JobState::Done, qPrintable(describeJob(job)));
+        std::map<std::string, std::string> files;
+        for (const auto& e : fs::directory_iterator(dir)) {
+            const std::string name = e.path().filename().string();
+            if (name.rfind("queue.json", 0) == 0)
+                continue;
+            std::ifstream f(e.path(), std::ios::binary);
+            files[name] = std::string(std::istreambuf_iterator<char>(f), {});
+        }
+        QCOMPARE(int(files.size()), kFrames);  // no work folder, no .part, nothing else
+        QVERIFY(files.count("frame_000001." + ext) && files.count("frame_000020." + ext));
+        if (interruption.isEmpty()) {
+            // AND it is the sequence an unsegmented export writes, byte for byte
+            ExportRequest direct;
+            direct.input = m_source;
+            const fs::path ddir = dir / "direct";
+            fs::create_directories(ddir);
+            direct.output = ddir / ("frame_%06d." + ext);
+            direct.encode.codec = codec.toStdString();
+            ResampleProcessor lanczos({ResampleKernel::Lanczos3, ScaleRequest{2.0}});
+            auto d = ExportPipeline(direct).run(lanczos);
+            QVERIFY2(d, d ? "" : d.error().message.c_str());
+            for (const auto& [name, bytes] : files) {
+                std::ifstream f(ddir / name, std::ios::binary);
+                QVERIFY2(std::string(std::istreambuf_iterator<char>(f), {}) == bytes, name.c_str());
+            }
+            fs::remove_all(ddir);
+            m_images[key] = std::move(files);
+            return;
+        }
+        QVERIFY(m_images[key] == files);
     }
 };
 

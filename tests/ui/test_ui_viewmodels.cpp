@@ -7,11 +7,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fstream>
+
 #include "app_settings.h"
 #include "export_presets.h"
 #include "export_queue_model.h"
 #include "export_runner.h"
 #include "fvs/core/job_queue.h"
+#include "fvs/core/job_runner.h"
 #include "fvs/core/media_sink.h"
 #include "preview_controller.h"
 #include "source_list_model.h"
@@ -508,10 +511,66 @@ private Q_SLOTS:
         QVERIFY(model.enqueue(base) > 0);
     }
 
+    void restartDeletesTheSegmentsAndStartsFromZero() {
+        // GIVEN a failed job with two completed segments on disk
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("q5"))));
+        const auto queuePath = m_dir.filePath(QStringLiteral("q5/queue.json")).toStdString();
+        auto queue = fvs::core::JobQueue::open(queuePath);
+        QVERIFY(queue);
+        ExportQueueModel model(std::move(queue.value()));
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const quint64 id =
+            model.enqueue({{QStringLiteral("input"), m_clip},
+                           {QStringLiteral("folder"), m_dir.filePath(QStringLiteral("q5"))},
+                           {QStringLiteral("preset"), QStringLiteral("h264-web")},
+                           {QStringLiteral("engine"), QStringLiteral("lanczos")}});
+        QVERIFY2(id > 0, qPrintable(model.errorText()));
+        // a queued job has nothing to restart: refused, with a reason
+        QVERIFY(!model.data(model.index(0), ExportQueueModel::CanRestartRole).toBool());
+        QVERIFY(!model.restart(0));
+        QVERIFY(!model.errorText().isEmpty());
+        auto edit = fvs::core::JobQueue::open(queuePath);
+        QVERIFY(edit);
+        fvs::core::Job job = *edit.value().find(id);
+        const std::filesystem::path work = fvs::core::defaultWorkDir(job);
+        std::filesystem::create_directories(work);
+        for (const char* name : {"segment_000000.mov", "segment_000001.mov", "spill_000002.nut"})
+            std::ofstream(work / name) << "frames";
+        QVERIFY(edit.value()
+                    .update(id,
+                            [&](fvs::core::Job& j) -> fvs::core::Status {
+                                j.state = fvs::core::JobState::Failed;
+                                j.reason = "disk full";
+                                j.workDir = work.string();
+                                j.segments = {{"segment_000000.mov", 0, 10, 0, 6, ""},
+                                              {"segment_000001.mov", 10, 10, 0, 6, ""}};
+                                j.kept.file = "spill_000002.nut";
+                                j.kept.firstFrame = 20;
+                                j.kept.frameCount = 3;
+                                j.framesDone = 23;
+                                return {};
+                            })
+                    .ok());
+        model.reload();
+        QVERIFY(model.data(model.index(0), ExportQueueModel::CanRetryRole).toBool());
+        QVERIFY(model.data(model.index(0), ExportQueueModel::CanRestartRole).toBool());
+        // WHEN the user picks Restart
+        QSignalSpy edited(&model, &ExportQueueModel::queueEdited);
+        QVERIFY2(model.restart(0), qPrintable(model.errorText()));
+        // THEN it is queued from frame 0, its segments and kept frames are gone from the file
+        // and from the disk, and the runner is told to look
+        QCOMPARE(model.data(model.index(0), ExportQueueModel::StateRole).toString(),
+                 QStringLiteral("queued"));
+        QCOMPARE(model.data(model.index(0), ExportQueueModel::FramesDoneRole).toLongLong(), 0);
+        QCOMPARE(edited.count(), 1);
+        job = *fvs::core::JobQueue::open(queuePath).value().find(id);
+        QVERIFY(job.segments.empty());
+        QVERIFY(!job.kept.recorded());
+        QVERIFY(!std::filesystem::exists(work));
+    }
+
     void pausingInsideTheFirstSegmentKeepsTheFrames() {
-        QSKIP(
-            "TODO(#8): closing the open segment on a pause moved segment boundaries and broke "
-            "the exact resume of lossy codecs; kept off until segments can be split exactly");
         // GIVEN the app's runner on a job of 150 frames in one 250-frame segment, slow enough to
         // be paused in the middle (Lanczos x4 of a 160x120 clip into FFV1)
         const QString clip =
@@ -537,21 +596,26 @@ private Q_SLOTS:
                                  QLatin1String("paused")),
             60000);
         // THEN, once the runner has stopped it (the state says paused at once), the frames
-        // encoded so far are kept as a completed segment
+        // encoded so far are kept (the segment itself stays open, so its boundaries do not move)
         auto check = fvs::core::JobQueue::open(queuePath);
         QVERIFY(check);
         auto stopped = [&] {
             (void)check.value().reload();
             const fvs::core::Job& j = check.value().jobs().front();
-            return j.pid == 0 && !j.segments.empty();
+            return j.pid == 0 && j.kept.recorded();
         };
         QTRY_VERIFY_WITH_TIMEOUT(stopped(), 30000);
         const fvs::core::Job job = check.value().jobs().front();
         QCOMPARE(job.state, fvs::core::JobState::Paused);
-        QCOMPARE(job.segments.size(), size_t(1));
-        const int64_t kept = job.segments.front().frameCount;
+        QVERIFY(job.segments.empty());
+        const int64_t kept = job.kept.frameCount;
         QVERIFY2(kept > 0 && kept < 150, qPrintable(QString::number(kept)));
+        QCOMPARE(job.kept.firstFrame, int64_t(0));
         QCOMPARE(job.framesDone, kept);
+        // AND the queue shows that progress
+        model.reload();
+        QCOMPARE(model.data(model.index(0), ExportQueueModel::FramesDoneRole).toLongLong(),
+                 qint64(kept));
         // WHEN it is resumed THEN it finishes with every frame
         QVERIFY(model.resume(0));
         QTRY_VERIFY_WITH_TIMEOUT(

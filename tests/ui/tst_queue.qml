@@ -3,7 +3,7 @@ import QtTest
 import FlashVsr.Ui
 import FlashVsr.Test
 
-// The export queue panel: pause/resume/cancel/retry/remove buttons and drag to reorder.
+// The export queue panel: pause/resume/cancel/retry/restart/remove buttons and drag to reorder.
 TestCase {
     id: tc
 
@@ -61,6 +61,12 @@ TestCase {
         tryCompare(findChild(jobCard(0), "stateLabel"), "text", "Paused");
         mouseClick(button(0, "resumeButton"));
         tryCompare(findChild(jobCard(0), "stateLabel"), "text", "Queued");
+        mouseClick(button(0, "cancelButton"));
+        tryCompare(findChild(jobCard(0), "stateLabel"), "text", "Cancelled");
+        verify(!button(1, "restartButton").visible); // a queued job: nothing to restart
+        mouseClick(button(0, "restartButton"));
+        tryCompare(findChild(jobCard(0), "stateLabel"), "text", "Queued");
+        tryCompare(button(0, "restartButton"), "visible", false);
         mouseClick(button(0, "cancelButton"));
         tryCompare(findChild(jobCard(0), "stateLabel"), "text", "Cancelled");
         mouseClick(button(0, "retryButton"));

@@ -4,7 +4,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import FlashVsr.Ui
 
-// The export queue: reorder by dragging the handle, pause/resume/cancel/retry/remove, progress
+// The export queue: reorder by dragging the handle, pause/resume/cancel/retry/restart/remove, progress
 // with fps and ETA, open the output folder. The queue persists (core JobQueue) across restarts.
 Pane {
     id: root
@@ -63,6 +63,7 @@ Pane {
                 required property bool canResume
                 required property bool canCancel
                 required property bool canRetry
+                required property bool canRestart
                 required property bool canRemove
 
                 width: ListView.view.width
@@ -182,6 +183,17 @@ Pane {
                             text: qsTr("Retry")
                             flat: true
                             onClicked: root.queue.retry(card.index)
+                        }
+
+                        Button {
+                            objectName: "restartButton"
+                            visible: card.canRestart
+                            text: qsTr("Restart")
+                            flat: true
+                            ToolTip.visible: hovered
+                            ToolTip.delay: 600
+                            ToolTip.text: qsTr("Render again from the first frame (its finished segments are deleted)")
+                            onClicked: root.queue.restart(card.index)
                         }
 
                         Button {

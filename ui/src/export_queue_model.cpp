@@ -11,6 +11,7 @@
 
 #include "export_presets.h"
 #include "fvs/core/frame_processor.h"
+#include "fvs/core/job_runner.h"
 #include "fvs/core/job_spec.h"
 #include "fvs/core/media_sink.h"
 #include "fvs/core/media_source.h"
@@ -104,6 +105,7 @@ QHash<int, QByteArray> ExportQueueModel::roleNames() const {
             {CanResumeRole, "canResume"},
             {CanCancelRole, "canCancel"},
             {CanRetryRole, "canRetry"},
+            {CanRestartRole, "canRestart"},
             {CanRemoveRole, "canRemove"}};
 }
 
@@ -163,6 +165,12 @@ QVariant ExportQueueModel::data(const QModelIndex& index, int role) const {
         case CanRetryRole:
             return job.state == JobState::Failed || job.state == JobState::Cancelled ||
                    job.state == JobState::Interrupted || job.state == JobState::Done;
+        case CanRestartRole:
+            // A paused job restarts only once its runner let go of it (pid cleared).
+            return (job.state == JobState::Failed || job.state == JobState::Cancelled ||
+                    job.state == JobState::Interrupted || job.state == JobState::Done ||
+                    job.state == JobState::Paused) &&
+                   job.pid == 0;
         case CanRemoveRole:
             return job.state != JobState::Running;
         default:
@@ -483,6 +491,19 @@ bool ExportQueueModel::retry(int row) {
     if (ok)
         Q_EMIT queueEdited();
     return ok;
+}
+bool ExportQueueModel::restart(int row) {
+    if (row < 0 || row >= rowCount())
+        return false;
+    if (auto st = core::restartJob(m_queue, m_jobs[static_cast<size_t>(row)].id); !st) {
+        setError(QString::fromStdString(st.error().message));
+        syncFrom(m_queue.jobs());
+        return false;
+    }
+    setError({});
+    syncFrom(m_queue.jobs());
+    Q_EMIT queueEdited();
+    return true;
 }
 bool ExportQueueModel::remove(int row) {
     return apply(row, &core::JobQueue::remove);

@@ -48,6 +48,7 @@ public:
         CanResumeRole,
         CanCancelRole,
         CanRetryRole,
+        CanRestartRole,  // from frame 0, its segments deleted (failed, cancelled, done, ...)
         CanRemoveRole,
     };
     Q_ENUM(Role)
@@ -82,6 +83,8 @@ public:
     Q_INVOKABLE bool resume(int row);
     Q_INVOKABLE bool cancel(int row);
     Q_INVOKABLE bool retry(int row);
+    // From scratch: the job's segments and kept frames are deleted (core::restartJob).
+    Q_INVOKABLE bool restart(int row);
     Q_INVOKABLE bool remove(int row);
     Q_INVOKABLE bool openOutputFolder(int row) const;
     Q_INVOKABLE QString outputFolder(int row) const;

@@ -16,6 +16,13 @@
 // to the output; a run that finds the output already carrying that identity just cleans up. A
 // failed or stopped run leaves every completed segment in place.
 //
+// Kept frames (onFramesKept set): the open segment's encoder input is also written into a lossless
+// FFV1 file in workDir, and a stop inside a segment (pause, SIGTERM) keeps it and reports it. A
+// later run given that record checks it (size, checksum, frame count) and feeds its frames into a
+// fresh encoder for the same segment before rendering on from the frame after them: the segment
+// boundaries and the encoder input are those of an uninterrupted run, so are the bytes. A kept
+// file that does not check out is rendered again, never trusted.
+//
 // Thread contract: run() blocks the calling thread (it becomes the encode stage); pause(),
 // resume() and isPaused() may be called from any thread; callbacks run on pipeline threads.
 
@@ -74,12 +81,17 @@ struct ExportRequest {
     std::filesystem::path workDir;                 // segments go here (created when missing)
     std::vector<SegmentRecord> completedSegments;  // from an earlier, interrupted run
     FileIdentity joinedOutput;                     // from an earlier run that died after joining
+    KeptFrames keptFrames;  // from an earlier run stopped inside the segment that follows them
     // Called on the encode thread after each segment file is closed and on disk; an error stops
     // the export. A record replaces any earlier one from its firstFrame on.
     std::function<Status(const SegmentRecord&)> onSegmentDone;
     // Called when the joined output is complete and on disk, just before it is renamed to the
     // output; an error stops the export (the segments stay).
     std::function<Status(const FileIdentity&)> onOutputJoined;
+    // Set: keep the open segment's frames on a stop (see above). Called on run()'s thread when a
+    // stop kept frames (the file is complete and on disk), and with an empty record when the
+    // recorded kept frames turned out unreadable and are dropped.
+    std::function<Status(const KeptFrames&)> onFramesKept;
 
     std::function<void(const ExportProgress&)> onProgress;  // after every written frame
     std::function<void(const std::string&)> onWarning;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "fvs/core/result.h"
 
@@ -27,6 +28,8 @@ std::string identityDifference(const FileIdentity& recorded, const FileIdentity&
 
 // murmur3-128 (hex) of a whole file; IoError when it cannot be read.
 Result<std::string> checksumFile(const std::filesystem::path& path);
+// murmur3-128 (hex) of the files one after the other (a set of images as one checksum).
+Result<std::string> checksumFiles(const std::vector<std::filesystem::path>& paths);
 
 // fsync of a file and then of the folder holding it, so the file and its name survive a power
 // loss. ENOSPC gives DiskFull.

@@ -61,6 +61,20 @@ struct SegmentRecord {
     std::string checksum;    // murmur3-128 (hex) of the whole file; empty: not recorded
 };
 
+// The frames of a segment that was still open when its run was stopped (a pause, SIGTERM): a
+// lossless FFV1 copy of exactly what its encoder had been given. A resume feeds them into a fresh
+// encoder for that same segment (same boundaries, same encoder input: the same bytes) instead of
+// rendering them again.
+struct KeptFrames {
+    std::string file;        // spill_NNNNNN.nut inside Job::workDir (NNNNNN: the segment's number)
+    int64_t firstFrame = 0;  // output frame number: the open segment's first frame
+    int64_t frameCount = 0;  // 0: nothing kept
+    int64_t lastDuration = 0;  // duration of the last kept frame (source time base; 0: unknown)
+    int64_t sizeBytes = -1;
+    std::string checksum;  // murmur3-128 (hex) of the whole file
+    bool recorded() const { return frameCount > 0; }
+};
+
 struct Job {
     uint64_t id = 0;
     std::string input;
@@ -76,6 +90,7 @@ struct Job {
     int segmentFrames = 0;  // frames per segment; 0: the runner's default
     std::string workDir;    // where segments are written (set when the job first runs)
     std::vector<SegmentRecord> segments;
+    KeptFrames kept;            // frames of the open segment kept by a stop inside it
     FileIdentity source;        // the input as it was when the first segment was rendered
     FileIdentity joinedOutput;  // the joined output, recorded just before it is renamed into place
     int64_t framesDone = 0;
@@ -84,6 +99,8 @@ struct Job {
     std::string updatedAt;
 
     int64_t segmentedFrames() const;  // frames covered by the completed segments
+    int64_t keptFrames() const;       // segmentedFrames() plus the kept frames that follow them
+    bool hasWork() const;             // segments, kept frames or a joined output are recorded
 };
 
 class JobQueue {
@@ -105,9 +122,12 @@ public:
     // failed / cancelled / interrupted / done -> queued. Completed segments are kept (and checked
     // again before they are used), so a job that failed late does not render everything again.
     Status retry(uint64_t id);
-    // failed / cancelled / interrupted / done / paused -> queued, from scratch: segments and the
-    // recorded source identity are dropped (the runner empties the work folder).
-    Status restart(uint64_t id);
+    // failed / cancelled / interrupted / done / paused -> queued, from scratch: segments, kept
+    // frames and the recorded source identity are dropped (the runner empties the work folder).
+    // Refused while a runner holds the job: state running, or paused but its runner (pid) is
+    // still stopping it. `dropWork` runs under the file lock before the change (no runner can
+    // claim the job in between); its error refuses the restart.
+    Status restart(uint64_t id, const std::function<Status(const Job&)>& dropWork = {});
     // queued / running -> paused (a runner stops the job at its next check, keeping segments).
     Status pause(uint64_t id);
     // paused / interrupted -> queued, keeping segments so the export continues where it stopped.

@@ -44,7 +44,7 @@ struct QueueRunSummary {
     ErrorCode lastErrorCode = ErrorCode::Internal;
 };
 
-// The work folder of a job: a hidden folder next to its output.
+// The work folder of a job: a hidden folder next to its output (a '%' of its name becomes '_').
 std::filesystem::path defaultWorkDir(const Job& job);
 // The job's work folder, checked: a workDir recorded in the queue file must resolve to
 // defaultWorkDir(job) (InvalidInput otherwise: a tampered file never points the runner at another
@@ -53,6 +53,10 @@ Result<std::filesystem::path> resolveWorkDir(const Job& job);
 // Deletes the job's segments and its work folder (only files this module writes; see
 // removeWorkFiles). Refuses, deleting nothing, when the recorded workDir is not the job's own.
 Status removeJobWork(const Job& job);
+// JobQueue::restart that also deletes the job's segments and kept frames at once (under the queue
+// lock, so no runner claims the job in between). Refused, deleting nothing, while a runner still
+// holds the job or when its recorded workDir is not its own.
+Status restartJob(JobQueue& queue, uint64_t id);
 
 Result<QueueRunSummary> runQueue(JobQueue& queue, const ProcessorFactory& factory,
                                  const JobRunHooks& hooks, std::stop_token stop = {});

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,30 @@ std::string segmentContainerFor(const std::string& codec);
 // The file name of segment `number` (segment_000003.mov).
 std::string segmentFileName(int64_t number, const std::string& container);
 // True for a plain file name this module may create inside a work folder (segments, their
-// .part, the joined output before its rename).
+// .part, kept frames, the joined output before its rename, the images of image segments).
 bool isWorkFileName(const std::string& name);
+
+// Image sequences (png, tiff) are segmented too: a segment is a set of images in the work folder,
+// recorded under its pattern (segment_000003_%06d.png) with the images' total size and one
+// checksum over all of them; the join links (or copies) them to their numbered output names.
+bool writesImages(const std::string& codec);
+std::string imageSegmentPattern(int64_t number, const std::string& codec);
+bool isImageSegmentPattern(const std::string& file);
+// The images of an image segment, in order (segment_000003_000001.png, ...).
+std::vector<std::filesystem::path> imageSegmentFiles(const std::filesystem::path& workDir,
+                                                     const SegmentRecord& segment);
+// Puts the images of the segments under the output pattern's numbered names (frame k of the
+// range gets number k + 1, as an unsegmented sequence): every name is checked first (an existing
+// file that is not the same image is an OutputExists error unless `overwrite`), then
+// `beforeFirstImage` runs (the caller records that the join began), then each image is hard
+// linked into place (copied where links are not possible) and the folder fsynced. An image already
+// in place from an earlier, killed join is kept. A stop gives ErrorCode::Cancelled between two
+// images (those in place stay: a resumed join keeps them).
+Status joinImageSegments(const std::filesystem::path& workDir,
+                         const std::vector<SegmentRecord>& segments,
+                         const std::filesystem::path& outputPattern, bool overwrite,
+                         const std::function<Status()>& beforeFirstImage,
+                         const std::function<void(int64_t)>& onProgress, std::stop_token stop = {});
 
 // Checks a recorded segment against its file: it exists, has the recorded size and checksum
 // (when recorded) and holds exactly frameCount video packets. The error says what is wrong.
