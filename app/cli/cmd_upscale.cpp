@@ -1,20 +1,107 @@
 // flashvsr upscale IN...: one export per input, in order, with a progress bar or JSON lines.
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_common.h"
 #include "commands.h"
 #include "engine_factory.h"
 #include "fvs/core/export_pipeline.h"
+#include "fvs/core/media_source.h"
 
 namespace fvs::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// --plan: what FlashVSR would do with each input's output size on this device (whole frame or
+// tiles, the memory it needs), without loading the weights or writing anything. Exit 8 when an
+// input does not fit at all (what the export would fail with), else 0.
+int printPlans(const std::vector<core::JobSpec>& jobs, app::Engines& engines, bool json) {
+    int code = kExitOk;
+    for (const core::JobSpec& job : jobs) {
+        auto source = core::MediaSource::open(job.input, {});
+        if (!source)
+            return reportError(core::makeError(source.error().code,
+                                               job.input.string() + ": " + source.error().message));
+        core::StreamInfo info = (*source)->info();
+        if (!job.crop.empty()) {
+            info.width = job.crop.width;
+            info.height = job.crop.height;
+        }
+        auto geometry = core::resolveOutputGeometry(info, job.engine.scale);
+        if (!geometry)
+            return reportError(geometry.error());
+        nlohmann::json j{{"event", "plan"},
+                         {"input", job.input.string()},
+                         {"engine", core::toString(job.engine.engine)},
+                         {"width", geometry->width},
+                         {"height", geometry->height}};
+        std::string line = job.input.string() + ": " + core::toString(job.engine.engine) + " at " +
+                           std::to_string(geometry->width) + "x" +
+                           std::to_string(geometry->height) + ": whole frames";
+#ifdef FVS_HAVE_TORCH
+        if (job.engine.engine == core::EngineKind::FlashVsr) {
+            auto folder = engines.modelFolder(job.engine.modelsDir);
+            if (!folder)
+                return reportError(folder.error());
+            auto plan = engines.flashVsr().plan(job.engine, *folder, geometry->width,
+                                                geometry->height, info.width, info.height);
+            if (!plan)
+                return reportError(plan.error());
+            nlohmann::json tiles = nlohmann::json::array();
+            for (const auto& t : plan->tiles)
+                tiles.push_back({{"x", t.x},
+                                 {"y", t.y},
+                                 {"width", t.width},
+                                 {"height", t.height},
+                                 {"source",
+                                  {{"x", t.sourceX},
+                                   {"y", t.sourceY},
+                                   {"width", t.sourceWidth},
+                                   {"height", t.sourceHeight}}}});
+            j["plan"] = gpu::toString(plan->kind);
+            j["fits"] = plan->kind != gpu::FlashVsrPlanReport::Kind::TooLarge;
+            j["device"] = plan->device;
+            j["columns"] = plan->columns;
+            j["rows"] = plan->rows;
+            j["tileWidth"] = plan->tileWidth;
+            j["tileHeight"] = plan->tileHeight;
+            j["overlap"] = plan->overlap;
+            j["neededBytes"] = plan->neededBytes;
+            j["availableBytes"] = plan->availableBytes;
+            j["weightBytes"] = plan->weightBytes;
+            j["freeBytes"] = plan->freeBytes;
+            j["budgetBytes"] = plan->budgetBytes;
+            j["summary"] = plan->summary;
+            j["tiles"] = tiles;
+            line = job.input.string() + ": " + plan->summary;
+            if (plan->kind == gpu::FlashVsrPlanReport::Kind::TooLarge)
+                code = kExitInternal;
+        }
+#else
+        (void)engines;
+#endif
+        if (json)
+            std::cout << j.dump() << "\n" << std::flush;
+        else
+            std::cout << line << "\n";
+    }
+    return code;
+}
+
+}  // namespace
 
 int runUpscale(int argc, char** argv) {
     const std::stop_token stop = installSignalStop();
     CLI::App app{"Upscale video files (several files and folders at once)", "flashvsr upscale"};
     JobOptions o;
     addJobOptions(app, o);
+    bool planOnly = false;
+    app.add_flag("--plan", planOnly,
+                 "print what FlashVSR would do on this device (whole frame or tiles, memory "
+                 "needed) and exit without writing anything; JSON with --progress json");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -27,6 +114,8 @@ int runUpscale(int argc, char** argv) {
     if (!parsed)
         return reportError(parsed.error());
     const auto& jobs = parsed->jobs;
+    if (planOnly)
+        return printPlans(jobs, engines, o.progress == "json");
     const int count = static_cast<int>(jobs.size());
     ProgressPrinter printer(progressModeOf(o));
     for (const auto& notice : parsed->notices)

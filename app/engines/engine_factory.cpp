@@ -43,6 +43,10 @@ EngineEnvironment readEngineEnvironment() {
         add("overlap", std::string(v) == "0" ? "0" : "1");  // as before: anything but 0 is on
     if (std::getenv("FVS_PROFILE") != nullptr)
         add("profile", "1");  // as before: set at all means on
+    // A fixed FlashVSR tile size (WxH, multiples of 128; `auto`, `off`) for the seam measurements
+    // of packaging/gpu/tiling_check.sh.
+    if (const char* v = nonEmptyEnv("FVS_TILE"))
+        add("tile", v);
     // A/B switches of the CUDA speed paths (docs/benchmarks.md): "0" turns one off.
     for (const auto& [name, key] :
          {std::pair{"FVS_FOLD", "fold"}, std::pair{"FVS_DECODER_NHWC", "decoder_nhwc"},

@@ -25,7 +25,8 @@ namespace fvs::app {
 struct EngineEnvironment {
     // $FLASHVSR_MODELS entries, then the XDG data folders' flashvsr-studio/models.
     std::vector<std::filesystem::path> modelSearchPaths;
-    // FVS_ATTENTION, FVS_GATHER_BUDGET_MB, FVS_OVERLAP, FVS_PROFILE as "attention=gather,...":
+    // FVS_ATTENTION, FVS_GATHER_BUDGET_MB, FVS_OVERLAP, FVS_PROFILE, FVS_TILE as
+    // "attention=gather,...":
     // FlashVSR stream options for every engine of the process (benchmarks, diagnostics).
     std::string streamOverrides;
 #ifdef FVS_HAVE_TORCH

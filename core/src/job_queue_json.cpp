@@ -162,7 +162,9 @@ json toJson(const Job& j) {
           {"colorFix", toString(e.colorFix)},
           {"seed", e.seed},
           {"dtype", e.dtype == ComputeDtype::Auto ? "" : toString(e.dtype)},
-          {"device", e.device}}},
+          {"device", e.device},
+          {"memoryBudgetGiB", e.memoryBudgetGiB},
+          {"tileOverlap", e.tileOverlap}}},
         {"encode",
          {{"codec", c.codec},
           {"container", c.container},
@@ -247,6 +249,8 @@ void readEngine(const json& v, const std::string& where, EngineSettings& e) {
     else
         r.fail(".dtype \"" + dtype + "\" is not bf16, fp32 or auto");
     e.device = r.string("device");
+    e.memoryBudgetGiB = r.number("memoryBudgetGiB", e.memoryBudgetGiB);  // absent before issue 11
+    e.tileOverlap = r.integer<int>("tileOverlap", e.tileOverlap);
     r.finish();
 }
 

@@ -88,6 +88,11 @@ std::vector<OptionSpec> makeTable() {
         choice("dtype", G::Engine, {"bf16", "fp32"}, "",
                "compute precision (default: bf16 on CUDA, fp32 on the CPU)"),
         text("device", G::Engine, "", "cuda, cuda:N or cpu (default: CUDA when available)"),
+        number("memory-budget", 0.0, 100000.0, false, "0",
+               "FlashVSR: device memory in GiB the engine may use, weights included (0: what is "
+               "free); frames that do not fit are split into tiles"),
+        integer("tile-overlap", G::Engine, 16, 4096, "128",
+                "FlashVSR: overlap of spatial tiles in output pixels, a multiple of 16"),
 
         choice("codec", G::Encode,
                {"libx264", "libx265", "libsvtav1", "prores_ks", "ffv1", "png", "tiff", "h264_nvenc",
@@ -224,6 +229,8 @@ Status checkOptionValue(const OptionSpec& spec, std::string_view value) {
             int64_t v = 0;
             if (!parseInt(value, v) || v < spec.intMin || v > spec.intMax)
                 return badValue(spec, value, spec.rangeText());
+            if (spec.name == "tile-overlap" && v % 16 != 0)
+                return badValue(spec, value, "a multiple of 16 from 16 to 4096");
             return {};
         }
         case OptionType::Number: {
@@ -288,6 +295,12 @@ Status setEngineOption(EngineSettings& s, std::string_view name, std::string_vie
         s.dtype = *computeDtypeFromString(v);
     } else if (n == "device") {
         s.device = v;
+    } else if (n == "memory-budget") {
+        parseReal(v, s.memoryBudgetGiB);
+    } else if (n == "tile-overlap") {
+        int64_t x = 0;
+        parseInt(v, x);
+        s.tileOverlap = static_cast<int>(x);
     }
     return {};
 }
@@ -343,6 +356,10 @@ Status validateEngineSettings(const EngineSettings& s) {
     if (!s.device.empty())
         if (Status st = check("device", s.device); !st)
             return st;
+    if (Status st = check("memory-budget", real(s.memoryBudgetGiB)); !st)
+        return st;
+    if (Status st = check("tile-overlap", std::to_string(s.tileOverlap)); !st)
+        return st;
     return {};
 }
 

@@ -69,6 +69,15 @@ private Q_SLOTS:
         QTest::newRow("device") << "device"
                                 << "tpu"
                                 << "cpu, cuda or cuda:N";
+        QTest::newRow("budget -1") << "memory-budget"
+                                   << "-1"
+                                   << "from 0 to 100000";
+        QTest::newRow("overlap 8") << "tile_overlap"
+                                   << "8"
+                                   << "from 16 to 4096";
+        QTest::newRow("overlap 24") << "tile-overlap"
+                                    << "24"
+                                    << "a multiple of 16";
     }
     void everyNumericOptionNamesItsRange() {
         QFETCH(QString, name);

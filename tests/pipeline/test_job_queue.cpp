@@ -305,6 +305,8 @@ private Q_SLOTS:
         j.segments.push_back({"segment_000001.mov", 25, 25, 12800, 23456, "ff00"});
         j.source = FileIdentity{1000, 1234567890123, "abcd"};
         j.joinedOutput = FileIdentity{2000, 42, "ef01"};
+        j.engine.memoryBudgetGiB = 15.5;
+        j.engine.tileOverlap = 64;
         auto text = serializeQueueDocument(QueueDocument{8, {j}});
         QVERIFY(text.ok());
         auto doc = parseQueueDocument(text.value(), "rt.json");
@@ -319,6 +321,8 @@ private Q_SLOTS:
         QVERIFY(r.source == j.source);
         QVERIFY(r.joinedOutput == j.joinedOutput);
         QCOMPARE(r.crop.width, 100);
+        QCOMPARE(r.engine.memoryBudgetGiB, 15.5);
+        QCOMPARE(r.engine.tileOverlap, 64);
         // A format-1 file (no checksums, no identities) still loads
         auto old = parseQueueDocument(
             R"({"version": 1, "nextId": 3, "jobs": [{"id": 2, "state": "paused", "segments":

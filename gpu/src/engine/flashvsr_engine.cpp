@@ -6,6 +6,7 @@
 #include "engine/compute_executor.h"
 #include "engine/flashvsr_options.h"
 #include "engine/flashvsr_processor.h"
+#include "engine/memory_plan.h"
 #include "engine/model_cache.h"
 #include "fvs/gpu/flashvsr_processor.h"
 
@@ -58,7 +59,28 @@ core::Result<std::unique_ptr<core::FrameProcessor>> FlashVsrEngine::createProces
             return model.error();
         }
         auto executor = m_impl->executorFor((*model)->options().device);
-        return makeFlashVsrProcessor(settings.scale, *model, options->stream, executor, role);
+        return makeFlashVsrProcessor(settings.scale, *model, options->stream, options->tiling,
+                                     executor, role);
+    } catch (const c10::Error& e) {
+        return core::makeError(core::ErrorCode::Internal,
+                               std::string("FlashVSR: ") + e.what_without_backtrace());
+    }
+}
+
+core::Result<FlashVsrPlanReport> FlashVsrEngine::plan(const core::EngineSettings& settings,
+                                                      const ModelFolderReport& folder,
+                                                      int64_t width, int64_t height,
+                                                      int64_t sourceWidth,
+                                                      int64_t sourceHeight) const {
+    auto options = FlashVsrOptions::fromSettings(settings);
+    if (!options) {
+        return options.error();
+    }
+    if (auto st = options->applyKeyValues(m_impl->config.streamOverrides); !st) {
+        return st.error();
+    }
+    try {
+        return planReport(*options, folder, width, height, sourceWidth, sourceHeight);
     } catch (const c10::Error& e) {
         return core::makeError(core::ErrorCode::Internal,
                                std::string("FlashVSR: ") + e.what_without_backtrace());

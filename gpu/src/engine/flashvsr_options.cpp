@@ -102,6 +102,25 @@ core::Status setSeed(StreamOptions& s, int64_t seed) {
     return {};
 }
 
+core::Status setTileOverlap(TilingOptions& t, double number) {
+    if (!(number >= 16 && number <= 4096) || number != static_cast<int64_t>(number) ||
+        static_cast<int64_t>(number) % 16 != 0) {
+        return invalid("tile_overlap must be a multiple of 16 from 16 to 4096, got " +
+                       shown(number));
+    }
+    t.overlap = static_cast<int64_t>(number);
+    return {};
+}
+
+core::Status setMemoryBudget(TilingOptions& t, double gib) {
+    if (!(gib >= 0 && gib <= 1e6)) {
+        return invalid("memory_budget_gib must be 0 (the free memory) or up to 1e6, got " +
+                       shown(gib));
+    }
+    t.memoryBudgetBytes = static_cast<int64_t>(gib * (1LL << 30));
+    return {};
+}
+
 ColorFixMethod colorFixOf(core::ColorFix fix) {
     switch (fix) {
         case core::ColorFix::Wavelet:
@@ -147,6 +166,22 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
             return invalid(key + " must be 0 or 1, got '" + value + "'");
         }
         (key == "overlap" ? s.decoderOverlap : s.profile) = flag;
+    } else if (key == "tile") {
+        TilingOptions& t = all.tiling;
+        int64_t w = 0, h = 0;
+        char x = 0, extra = 0;
+        std::istringstream in(value);
+        if (value == "auto" || value == "off") {
+            t.mode = value == "auto" ? TilingMode::Auto : TilingMode::Off;
+        } else if ((in >> w >> x >> h) && x == 'x' && !(in >> extra) && w >= 128 && h >= 128 &&
+                   w % 128 == 0 && h % 128 == 0) {
+            t.mode = TilingMode::Fixed;
+            t.tileWidth = w;
+            t.tileHeight = h;
+        } else {
+            return invalid("tile must be auto, off or WxH with multiples of 128, got '" + value +
+                           "'");
+        }
     } else if (key == "version") {
         return setVersion(o, value);
     } else if (key == "decoder") {
@@ -200,6 +235,10 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
             return invalid("gather_budget_mb must be 0 (automatic) or 64..1048576, got " + value);
         }
         s.gatherBudgetBytes = static_cast<int64_t>(number) << 20;
+    } else if (key == "tile_overlap") {
+        return setTileOverlap(all.tiling, number);
+    } else if (key == "memory_budget_gib") {
+        return setMemoryBudget(all.tiling, number);
     } else {
         return invalid("unknown FlashVSR option '" + key + "'");
     }
@@ -224,7 +263,8 @@ core::Result<FlashVsrOptions> FlashVsrOptions::fromSettings(const core::EngineSe
     for (const core::Status& st :
          {setVersion(o.model, s.modelVersion), setSparseRatio(o.stream, s.sparseRatio),
           setKvRatio(o.stream, s.kvRatio), setLocalRange(o.stream, s.localRange),
-          setSeed(o.stream, s.seed),
+          setSeed(o.stream, s.seed), setTileOverlap(o.tiling, s.tileOverlap),
+          setMemoryBudget(o.tiling, s.memoryBudgetGiB),
           s.device.empty() ? core::Status{} : setDevice(o.model, s.device),
           s.scale.targetWidth > 0 || s.scale.targetHeight > 0 ? core::Status{}
                                                               : setScale(o, s.scale.factor)}) {

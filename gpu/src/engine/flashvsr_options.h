@@ -13,6 +13,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/tile_plan.h"
 #include "fvs/core/engine_settings.h"
 #include "fvs/core/result.h"
 #include "model/attention_path.h"
@@ -58,7 +59,8 @@ struct StreamOptions {
 struct FlashVsrOptions {
     ModelOptions model;
     StreamOptions stream;
-    double scale = 4.0;  // any factor; 4 is what the model was trained for
+    TilingOptions tiling;  // how the processor splits a frame that does not fit (tile_plan.h)
+    double scale = 4.0;    // any factor; 4 is what the model was trained for
 
     // From the user's settings; the device defaults to CUDA when available, the dtype to bf16 on
     // CUDA and fp32 on the CPU. Bad values are InvalidArgument errors.
@@ -66,7 +68,8 @@ struct FlashVsrOptions {
     // Applies "key=value,key=value". Model keys: version, decoder, dtype, device. Stream keys:
     // sparse_ratio, kv_ratio, local_range, color_fix, seed, attention (auto, gather, runs,
     // reference), gather_budget_mb (0 = automatic, else >= 64), overlap (0/1), profile (0/1).
-    // Also scale.
+    // Tiling keys: tile (auto, off or WxH), tile_overlap (pixels), memory_budget_gib (0 = the
+    // device's free memory). Also scale.
     core::Status applyKeyValues(const std::string& list);
 };
 

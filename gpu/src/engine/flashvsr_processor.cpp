@@ -15,6 +15,8 @@
 #include "engine/flashvsr_stream.h"
 #include "engine/frame_tensor.h"
 #include "engine/lq_input.h"
+#include "engine/memory_plan.h"
+#include "engine/tiled_stream.h"
 #include "model/wan_dit.h"
 
 namespace fvs::gpu {
@@ -36,10 +38,11 @@ core::Error fromException(const std::exception& e) {
 class FlashVsrProcessor : public core::FrameProcessor {
 public:
     FlashVsrProcessor(core::ScaleRequest scale, std::shared_ptr<const FlashVsrModel> model,
-                      const StreamOptions& options, std::shared_ptr<ComputeExecutor> executor,
-                      ComputeRole role)
+                      const StreamOptions& options, const TilingOptions& tiling,
+                      std::shared_ptr<ComputeExecutor> executor, ComputeRole role)
         : m_scale(scale),
           m_model(std::move(model)),
+          m_tiling(tiling),
           m_stream(m_model, options),
           m_executor(std::move(executor)),
           m_role(role),
@@ -52,9 +55,30 @@ public:
         if (!geometry) {
             return geometry.error();
         }
+        std::string tiling;
         try {
-            if (auto st = m_stream.configure(geometry->height, geometry->width); !st) {
+            // Whole frame when it fits the device (or the memory budget), else tiles.
+            const auto& model = m_model->options();
+            const MemoryBudget budget =
+                memoryBudget(m_tiling, model.device, modelDeviceBytes(*m_model), true);
+            auto plan =
+                planFlashVsr(m_model->dit()->config(), model, m_stream.options(), m_tiling, budget,
+                             geometry->width, geometry->height, input.width, input.height);
+            if (!plan) {
+                return plan.error();
+            }
+            if (plan->kind == PlanKind::TooLarge) {
+                return planError(*plan, budget, geometry->width, geometry->height);
+            }
+            if (auto st = m_stream.configure(plan->grid); !st) {
                 return st.error();
+            }
+            if (!plan->grid.wholeFrame()) {
+                const TileGrid& g = plan->grid;
+                tiling = " tiles=" + std::to_string(g.columns.count()) + "x" +
+                         std::to_string(g.rows.count()) + " tile=" + std::to_string(g.tileWidth) +
+                         "x" + std::to_string(g.tileHeight) +
+                         " tile_overlap=" + std::to_string(g.overlap);
             }
         } catch (const std::exception& e) {
             return fromException(e);
@@ -64,7 +88,7 @@ public:
         m_plan.output = *geometry;
         m_plan.latencyFrames = latencyFrames();
         m_plan.engineName = "flashvsr";
-        m_plan.engineDescription = describe(m_model->options(), m_stream.options());
+        m_plan.engineDescription = describe(m_model->options(), m_stream.options()) + tiling;
         m_configured = true;
         return m_plan;
     }
@@ -234,7 +258,8 @@ private:
 
     core::ScaleRequest m_scale;
     std::shared_ptr<const FlashVsrModel> m_model;  // a lease from the engine's model cache
-    FlashVsrStream m_stream;
+    TilingOptions m_tiling;
+    TiledStream m_stream;  // one tile (the whole frame) unless the frame does not fit
     std::shared_ptr<ComputeExecutor> m_executor;
     ComputeRole m_role;
     ExportSession m_exportSession;  // open while an export's stream runs
@@ -251,8 +276,9 @@ private:
 
 std::unique_ptr<core::FrameProcessor> makeFlashVsrProcessor(
     const core::ScaleRequest& scale, std::shared_ptr<const FlashVsrModel> model,
-    const StreamOptions& options, std::shared_ptr<ComputeExecutor> executor, ComputeRole role) {
-    return std::make_unique<FlashVsrProcessor>(scale, std::move(model), options,
+    const StreamOptions& options, const TilingOptions& tiling,
+    std::shared_ptr<ComputeExecutor> executor, ComputeRole role) {
+    return std::make_unique<FlashVsrProcessor>(scale, std::move(model), options, tiling,
                                                std::move(executor), role);
 }
 

@@ -11,10 +11,11 @@
 
 namespace fvs::gpu {
 
-// A processor with its own stream (`options`) on `model`; its tensor work runs through `executor`
-// in `role`'s turn.
+// A processor with its own stream (`options`) on `model`, tiled as `tiling` and the memory
+// planner decide at configure(); its tensor work runs through `executor` in `role`'s turn.
 std::unique_ptr<core::FrameProcessor> makeFlashVsrProcessor(
     const core::ScaleRequest& scale, std::shared_ptr<const FlashVsrModel> model,
-    const StreamOptions& options, std::shared_ptr<ComputeExecutor> executor, ComputeRole role);
+    const StreamOptions& options, const TilingOptions& tiling,
+    std::shared_ptr<ComputeExecutor> executor, ComputeRole role);
 
 }  // namespace fvs::gpu

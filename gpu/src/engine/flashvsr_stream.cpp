@@ -72,6 +72,14 @@ FlashVsrStream::FlashVsrStream(std::shared_ptr<const FlashVsrModel> model, Strea
 int64_t FlashVsrStream::estimateSessionBytes(const WanConfig& c, int64_t hp, int64_t wp,
                                              torch::Dtype dtype, int64_t kvGroups,
                                              int64_t attentionScratch, bool decoderOverlap) {
+    const SessionBytes s =
+        estimateSessionMemory(c, hp, wp, dtype, kvGroups, attentionScratch, decoderOverlap);
+    return s.persistent + s.transient;
+}
+
+SessionBytes FlashVsrStream::estimateSessionMemory(const WanConfig& c, int64_t hp, int64_t wp,
+                                                   torch::Dtype dtype, int64_t kvGroups,
+                                                   int64_t attentionScratch, bool decoderOverlap) {
     const int64_t e = dtype == torch::kFloat32 ? 4 : 2;
     const int64_t tokens1 = (hp / 16) * (wp / 16);  // tokens per latent frame
     const int64_t chunk0 = 6 * tokens1;
@@ -83,9 +91,13 @@ int64_t FlashVsrStream::estimateSessionBytes(const WanConfig& c, int64_t hp, int
     const int64_t attention = attentionScratch;
     // LQ projector on 4 frames at 1/16 (768 → 2048 → 3072 channels) and the decoder at 1/8..1/1.
     const int64_t projector = 6 * tokens1 * (768 + 2 * 2048 + 3072) * e;
-    const int64_t decoder = (hp / 8) * (wp / 8) * 1024 * e * 3 + 21LL * 3 * hp * wp * 4 * 3;
+    const int64_t decoderMemory = (hp / 8) * (wp / 8) * 1024 * e * 3;
+    const int64_t decodedFrames = 21LL * 3 * hp * wp * 4 * 3;
     const int64_t io = 34LL * 3 * hp * wp * e;  // look-ahead window of input frames
-    return kv + act + attention + projector + decoder * (decoderOverlap ? 2 : 1) + io;
+    // Kept between chunks: the caches, the input window, the decoder's memory and, with the
+    // overlap, the chunk still decoding on the side stream.
+    const int64_t overlapped = decoderOverlap ? decoderMemory + decodedFrames : 0;
+    return {kv + io + decoderMemory + overlapped, act + attention + projector + decodedFrames};
 }
 
 core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
@@ -221,6 +233,15 @@ torch::Tensor FlashVsrStream::noiseFor(int64_t latentBegin, int64_t latentEnd) {
                     "external noise ", m_externalNoise.sizes(), " does not cover latents [",
                     latentBegin, ", ", latentEnd, ") of (", lh, ", ", lw, ")");
         return m_externalNoise.slice(2, latentBegin, latentEnd).to(opts.device, opts.dtype);
+    }
+    if (m_noiseSource) {
+        auto noise = m_noiseSource(latentBegin, latentEnd);
+        TORCH_CHECK(noise.dim() == 5 && noise.size(1) == channels &&
+                        noise.size(2) == latentEnd - latentBegin && noise.size(3) == lh &&
+                        noise.size(4) == lw,
+                    "noise source gave ", noise.sizes(), " for latents [", latentBegin, ", ",
+                    latentEnd, ") of (", lh, ", ", lw, ")");
+        return noise.to(opts.device, opts.dtype);
     }
     // Drawn on the CPU in chunk order from one seeded generator: the same numbers on every device.
     auto noise = torch::randn({1, channels, latentEnd - latentBegin, lh, lw}, m_generator,

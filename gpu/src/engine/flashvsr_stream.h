@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -20,6 +21,7 @@
 #include "engine/flashvsr_model.h"
 #include "engine/flashvsr_options.h"
 #include "engine/overlapped_decoder.h"
+#include "engine/tile_plan.h"
 #include "fvs/core/result.h"
 #include "model/dit_hooks.h"
 #include "model/paged_kv_pool.h"
@@ -62,6 +64,10 @@ public:
     // (1, 16, L, H/8, W/8) of the reference instead of the seeded generator.
     void setHooks(const DitHooks* hooks) { m_hooks = hooks; }
     void setNoise(const torch::Tensor& noise) { m_externalNoise = noise; }
+    // Tiling (tiled_stream.h): the noise of latent frames [begin, end) comes from `source`,
+    // (1, 16, end - begin, Hp/8, Wp/8) — the tile's crop of the whole frame's noise.
+    using NoiseSource = std::function<torch::Tensor(int64_t latentBegin, int64_t latentEnd)>;
+    void setNoiseSource(NoiseSource source) { m_noiseSource = std::move(source); }
 
     // Rough peak device bytes of a session at this padded size (weights excluded).
     // `attentionScratch`: the attention's working memory (the CUDA gather budget);
@@ -70,6 +76,13 @@ public:
                                         int64_t paddedWidth, torch::Dtype dtype, int64_t kvGroups,
                                         int64_t attentionScratch = 3 * (256LL << 20),
                                         bool decoderOverlap = false);
+    // The same estimate split into what a session keeps between chunks and what a chunk needs
+    // while it runs (the tiling planner adds up the first over tiles, the second once).
+    static SessionBytes estimateSessionMemory(const WanConfig& config, int64_t paddedHeight,
+                                              int64_t paddedWidth, torch::Dtype dtype,
+                                              int64_t kvGroups,
+                                              int64_t attentionScratch = 3 * (256LL << 20),
+                                              bool decoderOverlap = false);
 
 private:
     class ChunkTimer;
@@ -108,6 +121,7 @@ private:
     WanVaeDecoderState m_vaeState;
     at::Generator m_generator;
     torch::Tensor m_externalNoise;
+    NoiseSource m_noiseSource;
     const DitHooks* m_hooks = nullptr;
     AttentionStats m_stats;
     bool m_collectStats = true;

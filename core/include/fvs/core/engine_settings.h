@@ -43,6 +43,10 @@ struct EngineSettings {
     int64_t seed = 0;  // [0, 2^63-1]
     ComputeDtype dtype = ComputeDtype::Auto;
     std::string device;  // "cuda", "cuda:1", "cpu"; empty: CUDA when available
+    // FlashVSR memory planning (docs/engine.md "Tiling"): the device memory the engine may use
+    // (0: whatever is free) and the overlap of spatial tiles in output pixels.
+    double memoryBudgetGiB = 0.0;  // [0, 1e6]
+    int tileOverlap = 128;         // multiple of 16, [16, 4096]
 };
 
 // Which engines could run here: weights found (FlashVSR, Real-ESRGAN); the resamplers always can.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fvs/core/engine_settings.h"
 #include "fvs/core/frame_processor.h"
@@ -32,6 +33,25 @@ struct FlashVsrEngineConfig {
     std::string streamOverrides;
     std::chrono::milliseconds idleRelease{std::chrono::minutes(2)};
 };
+
+// The memory plan for one request (`flashvsr upscale --plan`, docs/engine.md "Tiling").
+struct FlashVsrPlanTile {
+    int64_t x = 0, y = 0, width = 0, height = 0;                          // output window
+    int64_t sourceX = 0, sourceY = 0, sourceWidth = 0, sourceHeight = 0;  // source pixels read
+};
+struct FlashVsrPlanReport {
+    enum class Kind { WholeFrame, Tiles, TooLarge };
+    Kind kind = Kind::WholeFrame;
+    int64_t width = 0, height = 0;  // output
+    int64_t columns = 1, rows = 1, tileWidth = 0, tileHeight = 0, overlap = 0;
+    int64_t neededBytes = 0;     // the sessions' estimate
+    int64_t availableBytes = 0;  // for the sessions (0: no limit)
+    int64_t weightBytes = 0, freeBytes = 0, budgetBytes = 0;
+    std::string device;   // "cpu", "cuda"
+    std::string summary;  // one line
+    std::vector<FlashVsrPlanTile> tiles;
+};
+const char* toString(FlashVsrPlanReport::Kind kind);  // "whole-frame", "tiles", "too-large"
 
 struct FlashVsrEngineStats {
     int64_t modelLoads = 0;    // FlashVsrModel loads so far
@@ -52,6 +72,14 @@ public:
     core::Result<std::unique_ptr<core::FrameProcessor>> createProcessor(
         const core::EngineSettings& settings, const ModelFolderReport& folder, ComputeRole role,
         const core::EngineLoadObserver& observer = {});
+
+    // What a processor for `settings` would do at width×height output (resampled from
+    // sourceWidth×sourceHeight), without loading the weights: the DiT's sizes come from its
+    // header, the weights are counted as not loaded yet.
+    core::Result<FlashVsrPlanReport> plan(const core::EngineSettings& settings,
+                                          const ModelFolderReport& folder, int64_t width,
+                                          int64_t height, int64_t sourceWidth,
+                                          int64_t sourceHeight) const;
 
     // Drops every cached model no processor uses (e.g. before a large allocation elsewhere).
     void releaseUnusedModels();
