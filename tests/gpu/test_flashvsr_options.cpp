@@ -36,6 +36,8 @@ void TestFlashVsrOptions::settingsMapToTypedOptions() {
     s.dtype = core::ComputeDtype::Fp32;
     s.device = "cpu";
     s.scale.factor = 2.0;
+    s.memoryBudgetGiB = 12.5;
+    s.tileOverlap = 64;
     // WHEN they become engine options
     auto o = FlashVsrOptions::fromSettings(s);
     // THEN each lands in its typed field
@@ -50,6 +52,8 @@ void TestFlashVsrOptions::settingsMapToTypedOptions() {
     QVERIFY(o->stream.colorFix == ColorFixMethod::Wavelet);
     QCOMPARE(o->stream.seed, int64_t{42});
     QCOMPARE(o->scale, 2.0);
+    QCOMPARE(o->tiling.memoryBudgetBytes, int64_t{25} << 29);  // 12.5 GiB
+    QCOMPARE(o->tiling.overlap, int64_t{64});
     // AND the description an output's metadata records names them
     const auto text = QString::fromStdString(describe(o->model, o->stream));
     QVERIFY2(text.contains("v1 full sparse_ratio=1.5 kv_ratio=2 local_range=9 color_fix=wavelet "
@@ -94,6 +98,12 @@ void TestFlashVsrOptions::rangesAreTheSameFromSettingsAndKeyValues_data() {
                               << "scale must be in [1, 16], got 17";
     QTest::newRow("version v2") << "version=v2"
                                 << "version must be v1 or v1.1, got 'v2'";
+    QTest::newRow("tile overlap 24")
+        << "tile_overlap=24"
+        << "tile_overlap must be a multiple of 16 from 16 to 4096, got 24";
+    QTest::newRow("memory budget -1") << "memory_budget_gib=-1"
+                                      << "memory_budget_gib must be 0 (the free memory) or up to "
+                                         "100000, got -1";
 }
 
 void TestFlashVsrOptions::rangesAreTheSameFromSettingsAndKeyValues() {
@@ -112,6 +122,10 @@ void TestFlashVsrOptions::rangesAreTheSameFromSettingsAndKeyValues() {
         s.localRange = value.toInt();
     } else if (key == "scale") {
         s.scale.factor = value.toDouble();
+    } else if (key == "tile_overlap") {
+        s.tileOverlap = value.toInt();
+    } else if (key == "memory_budget_gib") {
+        s.memoryBudgetGiB = value.toDouble();
     } else {
         s.modelVersion = value.toStdString();
     }

@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "cli_test_util.h"
 #include "pipeline_test_util.h"
 
 class TestGpuPlanCli : public QObject {
@@ -16,25 +17,16 @@ class TestGpuPlanCli : public QObject {
     QString m_clip;
     const QString m_models = QStringLiteral(FVS_SOURCE_DIR "/tests/data/parity/e2e_v11");
 
-    struct Run {
-        int exitCode = -1;
-        QByteArray out, err;
-    };
-    Run flashvsr(const QStringList& args, int timeoutMs = 60000) {
-        QProcess p;
-        p.start(QStringLiteral(FVS_FLASHVSR_EXE), args);
-        p.waitForFinished(timeoutMs);
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                p.readAllStandardOutput(), p.readAllStandardError()};
+    using Run = fvs::test::CliRun;
+    static Run flashvsr(const QStringList& args, int timeoutMs = 120000) {
+        return fvs::test::flashvsr(args, QProcessEnvironment::systemEnvironment(), timeoutMs);
     }
     QStringList planArgs(const QStringList& extra) const {
         return QStringList{"upscale", m_clip,     "--engine", "flashvsr", "--models",
                            m_models,  "--device", "cpu",      "--plan"} +
                extra;
     }
-    static QJsonObject json(const Run& r) {
-        return QJsonDocument::fromJson(r.out.trimmed()).object();
-    }
+    static QJsonObject json(const Run& r) { return fvs::test::lastJsonLine(r.out); }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -47,9 +39,9 @@ private Q_SLOTS:
         // WHEN the plan is asked on the CPU without a budget
         const Run r = flashvsr(planArgs({}));
         // THEN one line: the whole frame and what it needs; nothing is written
-        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains("FlashVSR at 256x192: whole frame, needs about"),
-                 r.out.constData());
+                 qPrintable(r.out));
         QVERIFY(r.out.contains("no memory limit"));
         QVERIFY(!QFile::exists(m_dir.filePath("clip.flashvsr-x4.mp4")));
         // AND as JSON with --progress json
@@ -74,7 +66,7 @@ private Q_SLOTS:
         const Run r = flashvsr(
             planArgs({"--progress", "json", "--tile-overlap", "32", "--memory-budget", gib}));
         // THEN tiles that fit, each with its output window and source pixels
-        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.code, 0);
         const auto j = json(r);
         QCOMPARE(j["plan"].toString(), QString("tiles"));
         QCOMPARE(j["fits"].toBool(), true);
@@ -93,7 +85,7 @@ private Q_SLOTS:
                                   m_models, "--device", "cpu", "--tile-overlap", "32",
                                   "--memory-budget", gib, "--codec", "ffv1", "--progress", "none"},
                                  600000);
-        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY2(run.code == 0, qPrintable(run.err));
         auto decoded = fvs::test::decodeClip(out.toStdString());
         QVERIFY(decoded);
         QCOMPARE(static_cast<int>(decoded->ptsUs.size()), 25);
@@ -110,19 +102,19 @@ private Q_SLOTS:
     void aBudgetBelowTheWeightsDoesNotFit() {
         // WHEN the budget cannot even hold the weights THEN exit 8 and a message naming it
         const Run r = flashvsr(planArgs({"--memory-budget", "0.000001"}));
-        QCOMPARE(r.exitCode, 8);
+        QCOMPARE(r.code, 8);
         QVERIFY2(r.out.contains("needs about") && r.out.contains("--memory-budget"),
-                 r.out.constData());
+                 qPrintable(r.out));
     }
 
     void badValuesAreUsageErrors() {
         // WHEN the budget or the overlap is out of range THEN exit 1 naming the option
         Run r = flashvsr(planArgs({"--memory-budget", "-1"}));
-        QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains("--memory-budget must be"), r.err.constData());
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--memory-budget must be"), qPrintable(r.err));
         r = flashvsr(planArgs({"--tile-overlap", "24"}));
-        QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains("--tile-overlap must be a multiple of 16"), r.err.constData());
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--tile-overlap must be a multiple of 16"), qPrintable(r.err));
     }
 };
 

@@ -4,7 +4,6 @@
 #include <QtTest>
 
 #include <cmath>
-#include <filesystem>
 
 extern "C" {
 #include <libavutil/frame.h>
@@ -17,25 +16,13 @@ extern "C" {
 #include "engine/memory_plan.h"
 #include "engine/tile_plan.h"
 #include "engine/tiled_stream.h"
+#include "stream_test_util.h"
 
 using namespace fvs::gpu;
+using fvs::test::randomFrames;
 namespace core = fvs::core;
 
 namespace {
-
-std::filesystem::path modelFolder() {
-    return std::filesystem::path(FVS_SOURCE_DIR) / "tests/data/parity/e2e_v11";
-}
-
-// Smooth random frames (T, 3, H, W) in [-1,1], deterministic.
-torch::Tensor randomFrames(int64_t t, int64_t h, int64_t w, uint64_t seed) {
-    auto gen = at::detail::createCPUGenerator(seed);
-    auto small = torch::rand({t, 3, (h + 7) / 8, (w + 7) / 8}, gen) * 2 - 1;
-    return torch::nn::functional::interpolate(small, torch::nn::functional::InterpolateFuncOptions()
-                                                         .size(std::vector<int64_t>{h, w})
-                                                         .mode(torch::kBilinear)
-                                                         .align_corners(false));
-}
 
 template <typename Stream>
 torch::Tensor runAll(Stream& stream, const torch::Tensor& clip) {
@@ -142,7 +129,7 @@ void TestTiling::initTestCase() {
     torch::set_num_threads(1);  // the reduced model is tiny: OpenMP only costs barrier waits
     m_options.sparseRatio = 0.03125;
     m_options.localRange = 3;
-    auto model = FlashVsrModel::load(modelFolder(), ModelOptions{});
+    auto model = FlashVsrModel::load(fvs::test::reducedModelFolder(), ModelOptions{});
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     m_model = *model;
 }

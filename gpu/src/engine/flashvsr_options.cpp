@@ -113,8 +113,8 @@ core::Status setTileOverlap(TilingOptions& t, double number) {
 }
 
 core::Status setMemoryBudget(TilingOptions& t, double gib) {
-    if (!(gib >= 0 && gib <= 1e6)) {
-        return invalid("memory_budget_gib must be 0 (the free memory) or up to 1e6, got " +
+    if (!(gib >= 0 && gib <= 100000)) {
+        return invalid("memory_budget_gib must be 0 (the free memory) or up to 100000, got " +
                        shown(gib));
     }
     t.memoryBudgetBytes = static_cast<int64_t>(gib * (1LL << 30));
