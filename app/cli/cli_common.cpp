@@ -90,6 +90,17 @@ double monotonicSeconds() {
         .count();
 }
 
+const std::set<std::string> kVideoExtensions{
+    ".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg",  ".mpeg", ".ts",   ".mts",  ".m2ts",
+    ".wmv", ".flv", ".y4m", ".mxf", ".3gp",  ".ogv", ".h264", ".264",  ".hevc", ".h265", ".265"};
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+}  // namespace
+
 std::string formatDuration(double seconds) {
     if (seconds < 0 || !std::isfinite(seconds))
         return "--:--";
@@ -101,17 +112,6 @@ std::string formatDuration(double seconds) {
         std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
     return buf;
 }
-
-const std::set<std::string> kVideoExtensions{
-    ".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg",  ".mpeg", ".ts",   ".mts",  ".m2ts",
-    ".wmv", ".flv", ".y4m", ".mxf", ".3gp",  ".ogv", ".h264", ".264",  ".hevc", ".h265", ".265"};
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
-}  // namespace
 
 std::stop_token installSignalStop() {
     // A closed stdout (`--progress json | head -1`) must not kill us mid-write: the failed write

@@ -36,6 +36,9 @@ enum ExitCode : int {
 
 int exitCodeFor(core::ErrorCode code);
 
+// "mm:ss", or "h:mm:ss" from an hour on; "--:--" when unknown (negative or not finite).
+std::string formatDuration(double seconds);
+
 // Blocks SIGINT, SIGTERM and SIGHUP in every thread and turns them into a stop request on the
 // returned token (a second signal deletes the registered .part file and exits at once with
 // kExitCancelled). SIGPIPE is ignored: a closed stdout is seen as a failed write, which stops the

@@ -72,18 +72,6 @@ core::Result<uint64_t> parseSize(const std::string& text) {
     return static_cast<uint64_t>(v * unit);
 }
 
-std::string formatEta(double seconds) {
-    if (seconds < 0 || !std::isfinite(seconds))
-        return "--:--";
-    const long s = std::lround(seconds);
-    char buf[32];
-    if (s >= 3600)
-        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
-    return buf;
-}
-
 const char* phaseName(core::DownloadProgress::Phase phase) {
     switch (phase) {
         case core::DownloadProgress::Phase::Checking:
@@ -196,7 +184,7 @@ public:
                       static_cast<int>(ratio * 100), core::humanBytes(p.fileBytes).c_str(),
                       p.fileTotal ? core::humanBytes(p.fileTotal).c_str() : "?",
                       core::humanBytes(static_cast<uint64_t>(p.bytesPerSecond)).c_str(),
-                      formatEta(eta).c_str());
+                      formatDuration(eta).c_str());
         std::cerr << line << "\x1b[K" << std::flush;
         m_lineShown = true;
     }
