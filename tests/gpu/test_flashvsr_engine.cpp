@@ -44,27 +44,7 @@ torch::Tensor runStream(const std::shared_ptr<const FlashVsrModel>& model,
 
 // An RGB24 picture w×h whose pattern depends on `index` and `seed`.
 core::Frame rgbFrame(int w, int h, int64_t index, int seed) {
-    auto av = core::makeFrame();
-    av->format = AV_PIX_FMT_RGB24;
-    av->width = w;
-    av->height = h;
-    if (av_frame_get_buffer(av.get(), 0) < 0) {
-        return {};
-    }
-    for (int y = 0; y < h; ++y) {
-        uint8_t* row = av->data[0] + static_cast<ptrdiff_t>(y) * av->linesize[0];
-        for (int x = 0; x < w; ++x) {
-            row[3 * x + 0] = static_cast<uint8_t>(x * 7 + index * 5 + seed * 31);
-            row[3 * x + 1] = static_cast<uint8_t>(y * 11 + index * 3 + seed * 17);
-            row[3 * x + 2] = static_cast<uint8_t>((x + y) * 5 + seed * 13);
-        }
-    }
-    av->pts = index;
-    core::Frame f;
-    f.av = std::move(av);
-    f.index = index;
-    f.ptsUs = index * 40000;
-    return f;
+    return fvs::test::patternFrame(w, h, index, seed, index, index * 40000);
 }
 
 core::StreamInfo streamInfo(int w, int h) {

@@ -81,27 +81,8 @@ std::pair<torch::Tensor, int64_t> runTaking(Stream& stream, const torch::Tensor&
 }
 
 core::Frame rgbFrame(int w, int h, int64_t index) {
-    auto av = core::makeFrame();
-    av->format = AV_PIX_FMT_RGB24;
-    av->width = w;
-    av->height = h;
-    if (av_frame_get_buffer(av.get(), 0) < 0) {
-        return {};
-    }
-    for (int y = 0; y < h; ++y) {
-        uint8_t* row = av->data[0] + static_cast<ptrdiff_t>(y) * av->linesize[0];
-        for (int x = 0; x < w; ++x) {
-            row[3 * x + 0] = static_cast<uint8_t>(x * 7 + index * 5);
-            row[3 * x + 1] = static_cast<uint8_t>(y * 11 + index * 3);
-            row[3 * x + 2] = static_cast<uint8_t>((x + y) * 5);
-        }
-    }
-    av->pts = 1000 + 2 * index;  // not the index: the pts must travel with the frame
-    core::Frame f;
-    f.av = std::move(av);
-    f.index = index;
-    f.ptsUs = 40000 * index + 7;
-    return f;
+    // pts not the index: the pts must travel with the frame
+    return fvs::test::patternFrame(w, h, index, 0, 1000 + 2 * index, 40000 * index + 7);
 }
 
 }  // namespace
