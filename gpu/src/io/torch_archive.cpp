@@ -114,6 +114,13 @@ struct ArchiveLoader {
             if (bytes)
                 std::memcpy(storage->tensor.data_ptr(), file->data() + offset, bytes);
         } else {
+            // Inflating allocates the record's stated size: a record that claims more than its
+            // tensor needs (a crafted zip header: 4 GiB for a few bytes) is refused first.
+            if (reader.getRecordSize(record) != bytes)
+                return makeError(ErrorCode::ModelError,
+                                 "compressed storage record '" + record + "' states " +
+                                     std::to_string(reader.getRecordSize(record)) +
+                                     " bytes but its tensor needs " + std::to_string(bytes));
             auto [data, size] = reader.getRecord(record);
             storage->tensor = torch::empty({numel}, opts);
             if (bytes)
