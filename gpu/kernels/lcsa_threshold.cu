@@ -76,7 +76,11 @@ cudaError_t launchLcsaThreshold(const float* probs, int64_t rows, int64_t n, int
     const size_t rowBytes = static_cast<size_t>(n) * sizeof(float);
     const bool inShared = rowBytes + 2048 <= static_cast<size_t>(maxShared);
     const size_t shared = inShared ? rowBytes : 0;
-    if (shared > 48 * 1024) {
+    // The launch needs the opt-in whenever dynamic plus static shared memory (the histogram and
+    // three words) passes the default 48 KB: a row of 47.0..48 KB alone fits, both do not (a
+    // 1408x640 tile's 12,100-float rows failed with "invalid argument" on the H200).
+    constexpr size_t kStaticShared = (kBins + 3) * sizeof(unsigned int);
+    if (shared > 0 && shared + kStaticShared > 48 * 1024) {
         const cudaError_t e =
             cudaFuncSetAttribute(lcsaThresholdKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  static_cast<int>(shared));
