@@ -208,10 +208,29 @@ void ProgressPrinter::update(const core::ExportProgress& p) {
     m_barShown = true;
 }
 
-void ProgressPrinter::finish(const std::string& status, const std::string& message, int exitCode) {
+nlohmann::json stageSecondsJson(const core::ExportSummary& s) {
+    auto ms = [](double seconds) { return std::round(seconds * 1e4) / 1e4; };
+    return {{"decode", ms(s.stages.decode)},
+            {"process", ms(s.stages.process)},
+            {"processBlocked", ms(s.stages.processBlocked)},
+            {"encode", ms(s.stages.encode)},
+            {"encodeStarved", ms(s.stages.encodeStarved)}};
+}
+
+void ProgressPrinter::finish(const std::string& status, const std::string& message, int exitCode,
+                             const core::ExportSummary* summary) {
     if (m_mode == ProgressMode::Json) {
         nlohmann::json j{{"event", "end"},   {"input", m_input},   {"output", m_output},
                          {"status", status}, {"message", message}, {"exitCode", exitCode}};
+        if (summary != nullptr) {
+            j["seconds"] = std::round(summary->seconds * 1e4) / 1e4;
+            j["framesWritten"] = summary->framesWritten;
+            j["fps"] = summary->seconds > 0
+                           ? std::round(summary->framesWritten / summary->seconds * 1e3) / 1e3
+                           : 0.0;
+            j["stageSeconds"] = stageSecondsJson(*summary);
+            j["encodeQueueFrames"] = summary->encodeQueueCapacity;
+        }
         printJsonLine(j);
         return;
     }

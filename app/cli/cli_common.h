@@ -3,6 +3,7 @@
 // the options common to `upscale` and `queue add` (from core's option table).
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <map>
@@ -53,12 +54,18 @@ enum class ProgressMode { Bar, Json, None };
 
 // Prints progress: a one-line bar on a terminal (stderr), one JSON object per line (stdout), or
 // nothing. Bar updates are throttled to 10 per second.
+// Where an export's time went (core::StageSeconds) as JSON, in seconds.
+nlohmann::json stageSecondsJson(const core::ExportSummary& summary);
+
 class ProgressPrinter {
 public:
     explicit ProgressPrinter(ProgressMode mode) : m_mode(mode) {}
     void start(const std::string& input, const std::string& output, int index, int count);
     void update(const core::ExportProgress& p);
-    void finish(const std::string& status, const std::string& message, int exitCode);
+    // `summary` (a finished export): its time, frame rate and per-stage seconds go into the JSON
+    // "end" event (docs/cli.md).
+    void finish(const std::string& status, const std::string& message, int exitCode,
+                const core::ExportSummary* summary = nullptr);
     void warning(const std::string& text);
 
 private:

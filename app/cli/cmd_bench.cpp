@@ -150,11 +150,15 @@ int runBench(int argc, char** argv) {
                         {"fps", std::round(fps * 10000) / 10000},  // slow engines: < 0.01
                         {"outputSize", std::to_string(r->plan.output.width) + "x" +
                                            std::to_string(r->plan.output.height)},
-                        {"engineDescription", r->plan.engineDescription}};
+                        {"engineDescription", r->plan.engineDescription},
+                        {"stageSeconds", stageSecondsJson(*r)},
+                        {"encodeQueueFrames", r->encodeQueueCapacity}};
         if (!json)
             std::cout << name << ": " << r->framesWritten << " frames in " << r->seconds
                       << " s = " << fps << " fps (" << r->plan.output.width << "x"
-                      << r->plan.output.height << " out)\n";
+                      << r->plan.output.height << " out; busy s: decode " << r->stages.decode
+                      << ", engine " << r->stages.process << " (+" << r->stages.processBlocked
+                      << " waiting for the encoder), encode " << r->stages.encode << ")\n";
     }
     if (code == kExitOk) {
         // From the times, not the rounded fps (both runs write the same frames).

@@ -69,11 +69,13 @@ int printPlans(const std::vector<core::JobSpec>& jobs, app::Engines& engines, bo
             j["tileWidth"] = plan->tileWidth;
             j["tileHeight"] = plan->tileHeight;
             j["overlap"] = plan->overlap;
+            j["parkIdleTiles"] = plan->parkIdleTiles;
             j["neededBytes"] = plan->neededBytes;
             j["availableBytes"] = plan->availableBytes;
             j["weightBytes"] = plan->weightBytes;
             j["freeBytes"] = plan->freeBytes;
             j["budgetBytes"] = plan->budgetBytes;
+            j["runtimeBytes"] = plan->runtimeBytes;
             j["summary"] = plan->summary;
             j["tiles"] = tiles;
             line = job.input.string() + ": " + plan->summary;
@@ -161,7 +163,7 @@ int runUpscale(int argc, char** argv) {
             setPartFileForSignal({});
         }
         if (result) {
-            printer.finish("done", "", kExitOk);
+            printer.finish("done", "", kExitOk, &result.value());
             continue;
         }
         const int code = exitCodeFor(result.error().code);

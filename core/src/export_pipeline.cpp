@@ -1,5 +1,6 @@
 #include "fvs/core/export_pipeline.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -12,6 +13,10 @@
 #include "media_detail.h"
 #include "media_sink_detail.h"
 
+extern "C" {
+#include <libavutil/imgutils.h>
+}
+
 namespace fvs::core {
 
 namespace fs = std::filesystem;
@@ -22,12 +27,37 @@ bool isImageSequence(const ExportRequest& r) {
     return r.encode.container == "image2" || r.output.string().find('%') != std::string::npos;
 }
 
+// Adds the wall time of its scope to `total`.
+class ScopedSeconds {
+public:
+    explicit ScopedSeconds(double& total) : m_total(total) {}
+    ~ScopedSeconds() {
+        m_total +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    }
+    ScopedSeconds(const ScopedSeconds&) = delete;
+    ScopedSeconds& operator=(const ScopedSeconds&) = delete;
+
+private:
+    double& m_total;
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+};
+
 // Stops the pipeline with a plain status (not an error) when a queue was closed by a stop.
 Error stoppedMarker() {
     return makeError(ErrorCode::Cancelled, "stopped");
 }
 
 }  // namespace
+
+std::size_t encodeQueueCapacity(const ProcessorPlan& plan, std::size_t minimum) {
+    const auto burst = static_cast<std::size_t>(std::max(1, plan.outputBurstFrames));
+    const int frameBytes =
+        av_image_get_buffer_size(plan.outputFormat, plan.output.width, plan.output.height, 1);
+    const std::size_t byBytes =
+        frameBytes > 0 ? kEncodeQueueBytes / static_cast<std::size_t>(frameBytes) : 2 * burst;
+    return std::max({minimum, std::min(2 * burst, std::max(burst, byBytes)), std::size_t{1}});
+}
 
 // The state of one run(); lives on run()'s stack.
 struct ExportPipeline::Run {
@@ -71,6 +101,9 @@ struct ExportPipeline::Run {
     std::unique_ptr<detail::KeptFramesWriter> keeper;
     KeptFrames replay;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    StageSeconds stages;  // each field written by one stage's thread only
+    std::size_t encodeCapacity = 0;
 
     std::stop_source stopSource;
     std::mutex errorMutex;
@@ -164,6 +197,7 @@ Status ExportPipeline::Run::prepare() {
     if (!configured)
         return configured.error();
     plan = configured.value();
+    encodeCapacity = encodeQueueCapacity(plan, req.queueCapacity);
     color = yuvColorFor(info);
 
     if (segmented)
@@ -628,11 +662,15 @@ void ExportPipeline::Run::reportProgress() {
 void ExportPipeline::Run::runOverlapped() {
     const std::stop_token stop = stopSource.get_token();
     BoundedQueue<Frame> toProcess(req.queueCapacity);
-    BoundedQueue<Frame> toEncode(req.queueCapacity);
+    BoundedQueue<Frame> toEncode(encodeCapacity);
 
     std::jthread decodeThread([&] {
         while (!stop.stop_requested() && waitWhilePaused()) {
-            auto next = nextInput();
+            Result<std::optional<Frame>> next = std::optional<Frame>{};
+            {
+                ScopedSeconds timing(stages.decode);
+                next = nextInput();
+            }
             if (!next) {
                 fail(next.error());
                 break;
@@ -647,15 +685,18 @@ void ExportPipeline::Run::runOverlapped() {
         auto emit = [&](Frame out) -> Status {
             if (out.index < resumeIndex)
                 return {};  // warm-up pre-roll of a resume
+            ScopedSeconds timing(stages.processBlocked);
             if (stop.stop_requested() || !toEncode.push(std::move(out), stop))
                 return stoppedMarker();
             return {};
         };
         bool ok = true;
+        double engineSeconds = 0;  // push/pull/finish, including the waits in emit
         // BoundedQueue::pop still hands out queued items after a stop: check it per frame.
         while (auto frame = toProcess.pop(stop)) {
             if (stop.stop_requested() || !waitWhilePaused())
                 break;
+            ScopedSeconds timing(engineSeconds);
             if (Status st = processFrame(std::move(*frame), emit); !st) {
                 if (!stop.stop_requested())
                     fail(st.error());
@@ -663,17 +704,29 @@ void ExportPipeline::Run::runOverlapped() {
                 break;
             }
         }
-        if (ok && !stop.stop_requested())
+        if (ok && !stop.stop_requested()) {
+            ScopedSeconds timing(engineSeconds);
             if (Status st = finishProcessing(emit); !st && !stop.stop_requested())
                 fail(st.error());
+        }
+        stages.process = std::max(0.0, engineSeconds - stages.processBlocked);
         toEncode.close();
     });
 
-    if (Status st = replayKeptFrames(stop); !st && !stop.stop_requested())
-        fail(st.error());
-    while (auto frame = toEncode.pop(stop)) {
-        if (stop.stop_requested() || !waitWhilePaused())
+    {
+        ScopedSeconds timing(stages.encode);
+        if (Status st = replayKeptFrames(stop); !st && !stop.stop_requested())
+            fail(st.error());
+    }
+    while (true) {
+        std::optional<Frame> frame;
+        {
+            ScopedSeconds timing(stages.encodeStarved);
+            frame = toEncode.pop(stop);
+        }
+        if (!frame || stop.stop_requested() || !waitWhilePaused())
             break;
+        ScopedSeconds timing(stages.encode);
         if (Status st = encodeFrame(*frame); !st) {
             fail(st.error());
             break;
@@ -691,25 +744,39 @@ void ExportPipeline::Run::runSerial() {
     auto emit = [&](Frame out) -> Status {
         if (out.index < resumeIndex)
             return {};
+        ScopedSeconds timing(stages.encode);
         return encodeFrame(out);
     };
-    if (Status st = replayKeptFrames(stop); !st) {
-        if (!stop.stop_requested())
-            fail(st.error());
-        return;
+    {
+        ScopedSeconds timing(stages.encode);
+        if (Status st = replayKeptFrames(stop); !st) {
+            if (!stop.stop_requested())
+                fail(st.error());
+            return;
+        }
     }
+    const double replaySeconds = stages.encode;
+    double engineSeconds = 0;  // push/pull/finish, including the encoding in emit
     while (!stop.stop_requested() && waitWhilePaused()) {
-        auto next = nextInput();
+        Result<std::optional<Frame>> next = std::optional<Frame>{};
+        {
+            ScopedSeconds timing(stages.decode);
+            next = nextInput();
+        }
         if (!next)
             return fail(next.error());
         if (!next->has_value() || stop.stop_requested())
             break;
+        ScopedSeconds timing(engineSeconds);
         if (Status st = processFrame(std::move(**next), emit); !st)
             return fail(st.error());
     }
-    if (!stop.stop_requested())
+    if (!stop.stop_requested()) {
+        ScopedSeconds timing(engineSeconds);
         if (Status st = finishProcessing(emit); !st)
             fail(st.error());
+    }
+    stages.process = std::max(0.0, engineSeconds - (stages.encode - replaySeconds));
 }
 
 ExportPipeline::ExportPipeline(ExportRequest request) : m_request(std::move(request)) {}
@@ -778,6 +845,8 @@ Result<ExportSummary> ExportPipeline::run(FrameProcessor& processor, std::stop_t
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
     summary.plan = r.plan;
+    summary.stages = r.stages;
+    summary.encodeQueueCapacity = r.encodeCapacity;
     return summary;
 }
 

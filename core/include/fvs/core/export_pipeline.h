@@ -46,6 +46,14 @@
 
 namespace fvs::core {
 
+// The most bytes of output frames the overlapped pipeline buffers before the encoder.
+inline constexpr std::size_t kEncodeQueueBytes = std::size_t{1} << 30;
+
+// Frames buffered before the encoder: room for two output bursts of `plan` (so the engine does
+// not wait for the encoder to take a burst frame by frame), at least `minimum`, and no more than
+// kEncodeQueueBytes of output frames (at least one burst).
+std::size_t encodeQueueCapacity(const ProcessorPlan& plan, std::size_t minimum);
+
 enum class ExportPhase {
     Rendering,  // decode, process, encode (framesDone counts up)
     Joining,    // segmented mode: the segments are copied into the output (framesJoined)
@@ -96,8 +104,21 @@ struct ExportRequest {
     std::function<void(const ExportProgress&)> onProgress;  // after every written frame
     std::function<void(const std::string&)> onWarning;
     PipelineMode mode = PipelineMode::Overlapped;
-    std::size_t queueCapacity = 4;  // frames buffered between two stages
-    int decoderThreads = 0;         // 0: FFmpeg picks
+    // Frames buffered between two stages; before the encoder at least two of the processor's
+    // output bursts (ProcessorPlan::outputBurstFrames), within kEncodeQueueBytes.
+    std::size_t queueCapacity = 4;
+    int decoderThreads = 0;  // 0: FFmpeg picks
+};
+
+// Where a run's time went, per stage: busy seconds, and the seconds a stage waited for its
+// neighbour (overlapped mode: each stage has its own thread, so a stage that is busy for about the
+// whole run is the bottleneck; serial mode: the busy times add up to the run, nothing waits).
+struct StageSeconds {
+    double decode = 0;          // reading, decoding and converting input frames
+    double process = 0;         // the engine: push(), finish(), pull()
+    double processBlocked = 0;  // the engine's thread waiting for room before the encoder
+    double encode = 0;          // converting, encoding and writing output frames
+    double encodeStarved = 0;   // the encoder waiting for the engine's frames
 };
 
 struct ExportSummary {
@@ -105,6 +126,8 @@ struct ExportSummary {
     int64_t framesTotal = 0;    // in the output
     double seconds = 0;
     ProcessorPlan plan;
+    StageSeconds stages;
+    std::size_t encodeQueueCapacity = 0;  // frames buffered before the encoder (overlapped)
 };
 
 class ExportPipeline {

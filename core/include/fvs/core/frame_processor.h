@@ -42,7 +42,11 @@ struct ProcessorPlan {
     AVPixelFormat inputFormat = AV_PIX_FMT_RGB24;   // the pipeline converts decoded frames to this
     AVPixelFormat outputFormat = AV_PIX_FMT_RGB24;  // what pull() returns
     OutputGeometry output;
-    int latencyFrames = 0;          // frames pushed before the first pull succeeds
+    int latencyFrames = 0;  // frames pushed before the first pull succeeds
+    // The most frames one push() or finish() may make ready at once in the steady state (a
+    // chunked engine: its chunk). The pipeline keeps room for two bursts before the encoder, so
+    // the engine never waits for the encoder to take a burst frame by frame.
+    int outputBurstFrames = 1;
     std::string engineName;         // "lanczos", "bicubic", "flashvsr"
     std::string engineDescription;  // model version and settings, for output metadata
 };
