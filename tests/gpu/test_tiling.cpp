@@ -16,6 +16,7 @@ extern "C" {
 #include "engine/memory_plan.h"
 #include "engine/tile_plan.h"
 #include "engine/tiled_stream.h"
+#include "model/wan_attention.h"
 #include "stream_test_util.h"
 
 using namespace fvs::gpu;
@@ -97,7 +98,10 @@ private Q_SLOTS:
     void badTileSizesAreRefused();
     void plannerPicksWholeFrameWhenItFitsAndTilesWhenNot();
     void plannerAtFullSize();
+    void attentionScratchFollowsThePath();
+    void plannerParksIdleTilesWhenNothingElseFits();
     void oneTileEqualsTheWholeFrameStream();
+    void parkedTilesGiveTheSameFrames();
     void twoByTwoTilesAreFrameExactAndSeamFree();
     void processorTilesWhenTheBudgetIsSmall();
 
@@ -279,6 +283,81 @@ void TestTiling::plannerAtFullSize() {
                                                          3, (2LL << 30) + (512LL << 20), true));
 }
 
+void TestTiling::attentionScratchFollowsThePath() {
+    // GIVEN the stream options of each attention path
+    ModelOptions cpu;
+    ModelOptions cuda;
+    cuda.dtype = torch::kBFloat16;
+    cuda.device = torch::Device(torch::kCUDA);
+    StreamOptions stream;
+    stream.gatherBudgetBytes = 2LL << 30;
+    // THEN the CPU counts its fp32 score steps, CUDA's gather path its gathered K/V budget plus
+    // the kernel's scratch, the runs path (nothing gathered) only the scratch
+    QCOMPARE(attentionScratchBytes(cpu, stream), 3 * (256LL << 20));
+    stream.attention = AttentionPath::Gather;
+    QCOMPARE(attentionScratchBytes(cuda, stream), (2LL << 30) + (512LL << 20));
+    stream.attention = AttentionPath::Runs;
+    QCOMPARE(attentionScratchBytes(cuda, stream), 512LL << 20);
+    // AND Auto is the gather path wherever cuDNN's paged attention does not run (this build),
+    // the scratch alone where it does (K/V read in place from the page pool)
+    stream.attention = AttentionPath::Auto;
+    const bool paged = pagedCudnnAttentionRuns(AttentionPath::Auto, cuda.device, cuda.dtype);
+    QCOMPARE(attentionScratchBytes(cuda, stream),
+             paged ? (512LL << 20) : (2LL << 30) + (512LL << 20));
+    // AND a budget on CUDA leaves the CUDA runtime its share, none on the CPU
+    TilingOptions tiling;
+    tiling.memoryBudgetBytes = 16LL << 30;
+    const MemoryBudget onCpu = memoryBudget(tiling, cpu.device, 3LL << 30, false);
+    QCOMPARE(onCpu.runtimeBytes, int64_t{0});
+    QCOMPARE(onCpu.availableBytes, 13LL << 30);
+}
+
+void TestTiling::plannerParksIdleTilesWhenNothingElseFits() {
+    // GIVEN the full-size model's estimate at 1920x1080 on CUDA in bf16 (arithmetic only)
+    ModelOptions model;
+    model.dtype = torch::kBFloat16;
+    model.device = torch::Device(torch::kCUDA);
+    StreamOptions stream;
+    stream.attention = AttentionPath::Runs;  // the scratch of the paged path: nothing gathered
+    PlanRequest request;
+    request.width = 1920;
+    request.height = 1080;
+    request.memory = sessionMemoryModel(WanConfig{}, model, stream);
+    auto two = makeTileGrid(1920, 1080, 1024, 640, kDefaultTileOverlap);
+    QVERIFY(two.ok());
+    const int64_t parked = gridBytes(*two, request.memory, true);
+    const int64_t resident = gridBytes(*two, request.memory);
+    qInfo("1920x1080 as 2x2 tiles: %s resident, %s with idle tiles parked",
+          formatGiB(resident).c_str(), formatGiB(parked).c_str());
+    // THEN parking keeps one tile's state on the device instead of four
+    const SessionBytes tile = request.memory(640, 1024);
+    QVERIFY(parked < resident);
+    QCOMPARE(parked, tile.persistent + tile.transient + int64_t{29} * 3 * 1920 * 1080 * 4);
+    // WHEN the budget is what 2x2 parked tiles need, less than any grid with every tile resident
+    request.availableBytes = static_cast<int64_t>(parked / 0.9) + (1 << 20);
+    auto plan = planTiles(request);
+    // THEN a parked tiling that fits, said in its summary
+    QVERIFY(plan.ok());
+    QCOMPARE(plan->kind, PlanKind::Tiles);
+    QVERIFY(plan->parked);
+    QVERIFY(plan->grid.tiles.size() >= 2 && plan->grid.tiles.size() <= 4);
+    QVERIFY(plan->neededBytes <= request.availableBytes * 0.9);
+    QCOMPARE(plan->neededBytes, gridBytes(plan->grid, request.memory, true));
+    QVERIFY2(plan->summary().find("idle tiles parked in host memory") != std::string::npos,
+             plan->summary().c_str());
+    // WHEN parking is not allowed THEN the frame does not fit
+    request.tiling.allowParking = false;
+    plan = planTiles(request);
+    QCOMPARE(plan->kind, PlanKind::TooLarge);
+    QVERIFY(!plan->parked);
+    // WHEN the budget fits a resident tiling THEN it is not parked (parking costs bus time)
+    request.tiling.allowParking = true;
+    request.availableBytes = static_cast<int64_t>(resident / 0.9) + (1 << 20);
+    plan = planTiles(request);
+    QCOMPARE(plan->kind, PlanKind::Tiles);
+    QVERIFY(!plan->parked);
+}
+
 void TestTiling::oneTileEqualsTheWholeFrameStream() {
     // GIVEN a clip at a size that is not a multiple of 128
     auto clip = randomFrames(30, 72, 136, 3);
@@ -340,6 +419,34 @@ void TestTiling::twoByTwoTilesAreFrameExactAndSeamFree() {
         vBlend, hBlend, vCut, hCut);
     QVERIFY2(vBlend <= 1.5 && hBlend <= 1.5, "a visible tile seam");
     QVERIFY2(vCut > 1.5 * vBlend && hCut > 1.5 * hBlend, "the metric does not see a hard cut");
+}
+
+void TestTiling::parkedTilesGiveTheSameFrames() {
+    // GIVEN 2x2 tiles of a 224x224 clip, run once with every tile's state resident
+    const int64_t size = 224, frames = 30;
+    auto grid = makeTileGrid(size, size, 128, 128, 32);
+    QVERIFY(grid.ok());
+    auto clip = randomFrames(frames, size, size, 5);
+    TiledStream resident(m_model, m_options);
+    QVERIFY(resident.configure(*grid).ok());
+    const auto expected = runAll(resident, clip);
+    QCOMPARE(resident.parkedBytes(), int64_t{0});
+    // WHEN the same tiles park their idle state in host memory between their chunks
+    TiledStream parked(m_model, m_options);
+    QVERIFY(parked.configure(*grid, /*parkIdleTiles=*/true).ok());
+    QVERIFY(parked.parksIdleTiles());
+    const auto got = runAll(parked, clip);
+    // THEN bit-identical frames, and the state did wait outside the stream's device tensors
+    QCOMPARE(got.sizes(), expected.sizes());
+    QVERIFY(torch::equal(got, expected));
+    QVERIFY(parked.parkedBytes() > 0);
+    // AND after a reset the parked stream runs the clip again to the same frames
+    parked.reset();
+    QVERIFY(torch::equal(runAll(parked, clip), expected));
+    // AND a one-tile grid never parks
+    TiledStream one(m_model, m_options);
+    QVERIFY(one.configure(wholeFrameGrid(size, size), true).ok());
+    QVERIFY(!one.parksIdleTiles());
 }
 
 void TestTiling::processorTilesWhenTheBudgetIsSmall() {

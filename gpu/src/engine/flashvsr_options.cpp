@@ -160,6 +160,12 @@ core::Status setOne(FlashVsrOptions& all, const std::string& key, const std::str
         (key == "fold"    ? o.foldModulation
          : key == "fused" ? o.fusedKernels
                           : o.decoderChannelsLast) = flag;
+    } else if (key == "park") {
+        bool flag = false;
+        if (!parseFlag(value, flag)) {
+            return invalid("park must be 0 or 1, got '" + value + "'");
+        }
+        all.tiling.allowParking = flag;
     } else if (key == "overlap" || key == "profile") {
         bool flag = false;
         if (!parseFlag(value, flag)) {

@@ -70,7 +70,7 @@ public:
             if (plan->kind == PlanKind::TooLarge) {
                 return planError(*plan, budget, geometry->width, geometry->height);
             }
-            if (auto st = m_stream.configure(plan->grid); !st) {
+            if (auto st = m_stream.configure(plan->grid, plan->parked); !st) {
                 return st.error();
             }
             if (!plan->grid.wholeFrame()) {
@@ -78,7 +78,8 @@ public:
                 tiling = " tiles=" + std::to_string(g.columns.count()) + "x" +
                          std::to_string(g.rows.count()) + " tile=" + std::to_string(g.tileWidth) +
                          "x" + std::to_string(g.tileHeight) +
-                         " tile_overlap=" + std::to_string(g.overlap);
+                         " tile_overlap=" + std::to_string(g.overlap) +
+                         (plan->parked ? " tile_park=1" : "");
             }
         } catch (const std::exception& e) {
             return fromException(e);
@@ -87,6 +88,7 @@ public:
         m_plan.outputFormat = m_plan.inputFormat;
         m_plan.output = *geometry;
         m_plan.latencyFrames = latencyFrames();
+        m_plan.outputBurstFrames = static_cast<int>(kChunkFrames);  // a chunk's outputs at once
         m_plan.engineName = "flashvsr";
         m_plan.engineDescription = describe(m_model->options(), m_stream.options()) + tiling;
         m_configured = true;

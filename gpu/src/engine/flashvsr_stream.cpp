@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "engine/lq_input.h"
+#include "engine/memory_plan.h"
 #include "engine/stage_profiler.h"
 #include "fvs/gpu/device_info.h"
 #include "model/color_fix.h"
@@ -110,11 +111,9 @@ core::Status FlashVsrStream::configure(int64_t height, int64_t width) {
     const int64_t hp = alignUp(height), wp = alignUp(width);
     if (opts.device.is_cuda()) {
         const auto device = queryDevice();
-        const int64_t gather = m_options.gatherBudgetBytes > 0 ? m_options.gatherBudgetBytes
-                                                               : automaticGatherBudgetBytes();
         const int64_t need =
             estimateSessionBytes(m_model->dit()->config(), hp, wp, opts.dtype, m_options.kvGroups(),
-                                 gather + (512LL << 20), overlapDecoding());
+                                 attentionScratchBytes(opts, m_options), overlapDecoding());
         if (device.freeMemoryBytes > 0 && need > device.freeMemoryBytes) {
             // Memory grows about linearly with the pixel count: scale both sides equally.
             const double s = std::sqrt(static_cast<double>(device.freeMemoryBytes) / need);
@@ -142,6 +141,7 @@ void FlashVsrStream::reset() {
     if (m_decoder) {
         m_decoder->drain();  // the side stream may still use the decoder state dropped below
     }
+    m_parked = false;  // the state below is dropped wherever it is
     m_pending.clear();
     m_pendingBase = 0;
     m_real = m_total = m_nextChunk = m_emitted = 0;
@@ -160,8 +160,79 @@ void FlashVsrStream::appendFrame(const torch::Tensor& frame) {
     const auto& opts = m_model->options();
     auto f = frame.to(opts.device, opts.dtype);
     // Replicate-pad bottom/right to the 128 grid; outputs are cropped back (never centre-cropped).
-    m_pending.push_back(replicatePadTo(f, kAlign).contiguous());  // (3, Hp, Wp)
+    auto padded = replicatePadTo(f, kAlign).contiguous();  // (3, Hp, Wp)
+    m_pending.push_back(m_parked ? parkedCopy(padded) : padded);
     ++m_total;
+}
+
+void FlashVsrStream::setParking(bool on) {
+    if (!on && m_parked) {
+        moveState(false);
+    }
+    if (on && m_decoder) {
+        emit(m_decoder->drain());  // the side stream may still hold this chunk's decoder state
+    }
+    m_parking = on;
+}
+
+int64_t FlashVsrStream::parkedBytes() const {
+    if (!m_parked) {
+        return 0;
+    }
+    int64_t bytes = 0;
+    for (const torch::Tensor* t : const_cast<FlashVsrStream*>(this)->stateTensors()) {
+        if (t->defined() && t->device().is_cpu()) {
+            bytes += t->numel() * static_cast<int64_t>(t->element_size());
+        }
+    }
+    return bytes;
+}
+
+std::vector<torch::Tensor*> FlashVsrStream::stateTensors() {
+    std::vector<torch::Tensor*> all = m_kvPool.stateTensors();
+    for (KvCache& c : m_caches) {
+        all.push_back(&c.k);
+        all.push_back(&c.v);
+    }
+    all.push_back(&m_lqState.cache1);
+    all.push_back(&m_lqState.cache2);
+    for (torch::Tensor& t : m_tcState.memory) {
+        all.push_back(&t);
+    }
+    for (torch::Tensor& t : m_vaeState.cache) {
+        all.push_back(&t);
+    }
+    for (torch::Tensor& t : m_pending) {
+        all.push_back(&t);
+    }
+    return all;
+}
+
+torch::Tensor FlashVsrStream::parkedCopy(const torch::Tensor& t) const {
+    const bool cuda = t.is_cuda();
+    // Pinned host memory (through the caching host allocator, reused chunk after chunk) lets the
+    // copy run asynchronously on the current stream; on the CPU a plain copy.
+    auto host = torch::empty(t.sizes(), t.options().device(torch::kCPU).pinned_memory(cuda));
+    host.copy_(t, /*non_blocking=*/cuda);
+    return host;
+}
+
+void FlashVsrStream::moveState(bool toHost) {
+    const torch::Device device = m_model->options().device;
+    for (torch::Tensor* t : stateTensors()) {
+        if (!t->defined()) {
+            continue;
+        }
+        if (toHost) {
+            *t = parkedCopy(*t);
+        } else {
+            // Async from pinned memory; the host allocator keeps the block until the copy is done.
+            auto back = torch::empty(t->sizes(), t->options().device(device));
+            back.copy_(*t, /*non_blocking=*/device.is_cuda());
+            *t = back;
+        }
+    }
+    m_parked = toHost;
 }
 
 void FlashVsrStream::push(const torch::Tensor& lq, std::stop_token stop) {
@@ -334,6 +405,10 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
     const torch::Device device = m_model->options().device;
     const StageProfiler::Scope profiling(m_options.profile);
     ChunkTimer timer(m_options.profile, device);
+    if (m_parked) {
+        moveState(false);  // back on the device for this chunk
+        timer.mark("unpark");
+    }
     const ChunkPlan plan = chunkPlan(k);
     const std::string prefix = "chunk" + std::to_string(k) + ".";
     DitHooks prefixed;
@@ -390,11 +465,14 @@ void FlashVsrStream::runChunk(int64_t k, std::stop_token stop) {
         m_pending.pop_front();
         ++m_pendingBase;
     }
+    if (m_parking) {
+        moveState(true);  // idle until this stream's next chunk
+    }
 }
 
 bool FlashVsrStream::overlapDecoding() const {
     const bool hooked = m_hooks != nullptr && (m_hooks->tap || m_hooks->injectMask);
-    return m_options.decoderOverlap && !hooked && m_model->options().device.is_cuda();
+    return m_options.decoderOverlap && !hooked && !m_parking && m_model->options().device.is_cuda();
 }
 
 }  // namespace fvs::gpu

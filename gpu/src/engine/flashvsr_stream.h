@@ -69,6 +69,16 @@ public:
     using NoiseSource = std::function<torch::Tensor(int64_t latentBegin, int64_t latentEnd)>;
     void setNoiseSource(NoiseSource source) { m_noiseSource = std::move(source); }
 
+    // Parking (tiling with TilePlan::parked): between chunks the session's state — the K/V pool
+    // and caches, the projector's and decoder's memory, the look-ahead input frames — lives in
+    // host memory (pinned when the model is on CUDA) and returns to the device for each chunk, so
+    // a grid of tiles needs the device memory of one tile. The decoder then runs inline (no
+    // side-stream overlap). Outputs are bit-identical: the state is only copied. Kept by reset().
+    void setParking(bool on);
+    bool parking() const { return m_parking; }
+    // Bytes of session state in host memory now (0 unless parked between chunks).
+    int64_t parkedBytes() const;
+
     // Rough peak device bytes of a session at this padded size (weights excluded).
     // `attentionScratch`: the attention's working memory (the CUDA gather budget);
     // `decoderOverlap`: two chunks' decoder work in flight (CUDA side stream).
@@ -99,8 +109,14 @@ private:
     void emit(std::vector<torch::Tensor> frames);
     torch::Tensor window(int64_t begin, int64_t end) const;  // (1, 3, end-begin, Hp, Wp)
     torch::Tensor noiseFor(int64_t latentBegin, int64_t latentEnd);
-    // Decoder overlap unless taps or injected masks want the plain order of operations.
+    // Decoder overlap unless taps or injected masks want the plain order of operations, or the
+    // stream parks its state between chunks.
     bool overlapDecoding() const;
+    // Every tensor of the session's state (setParking).
+    std::vector<torch::Tensor*> stateTensors();
+    // Moves the state to host memory (toHost) or back to the model's device.
+    void moveState(bool toHost);
+    torch::Tensor parkedCopy(const torch::Tensor& t) const;  // t in host memory
 
     std::shared_ptr<const FlashVsrModel> m_model;
     StreamOptions m_options;
@@ -127,6 +143,8 @@ private:
     bool m_collectStats = true;
     std::chrono::steady_clock::time_point m_lastChunkEnd{};
     std::unique_ptr<OverlappedDecoder> m_decoder;  // made at configure()/reset()
+    bool m_parking = false;
+    bool m_parked = false;  // the state is in host memory now
 };
 
 }  // namespace fvs::gpu

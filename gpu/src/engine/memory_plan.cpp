@@ -6,6 +6,7 @@
 #include "fvs/gpu/device_info.h"
 #include "io/tensor_io.h"
 #include "model/sparse_attention.h"
+#include "model/wan_attention.h"
 #include "model/wan_config.h"
 
 namespace fvs::gpu {
@@ -28,14 +29,37 @@ int64_t moduleBytes(const torch::nn::Module& m) {
 
 }  // namespace
 
+int64_t attentionScratchBytes(const ModelOptions& model, const StreamOptions& stream) {
+    constexpr int64_t kKernelScratch = 512LL << 20;
+    if (!model.device.is_cuda()) {
+        return 3 * (256LL << 20);
+    }
+    if (pagedCudnnAttentionRuns(stream.attention, model.device, model.dtype)) {
+        return kKernelScratch;  // K/V read in place from the session's page pool
+    }
+    switch (stream.attention) {
+        case AttentionPath::Runs:
+            return kKernelScratch;
+        case AttentionPath::Reference:
+        case AttentionPath::Paged:  // its fp32 reference off cuDNN
+            return 3 * (256LL << 20) + kKernelScratch;
+        case AttentionPath::Auto:
+        case AttentionPath::Gather:
+            break;
+    }
+    const bool half = model.dtype == torch::kBFloat16 || model.dtype == torch::kHalf;
+    if (!half) {
+        return 3 * (256LL << 20) + kKernelScratch;  // the fp32 reference
+    }
+    return (stream.gatherBudgetBytes > 0 ? stream.gatherBudgetBytes
+                                         : automaticGatherBudgetBytes()) +
+           kKernelScratch;
+}
+
 SessionMemoryModel sessionMemoryModel(const WanConfig& config, const ModelOptions& model,
                                       const StreamOptions& stream) {
     const bool cuda = model.device.is_cuda();
-    // As FlashVsrStream::configure: the gather budget plus kernel scratch on CUDA.
-    const int64_t scratch = cuda ? (stream.gatherBudgetBytes > 0 ? stream.gatherBudgetBytes
-                                                                 : automaticGatherBudgetBytes()) +
-                                       (512LL << 20)
-                                 : 3 * (256LL << 20);
+    const int64_t scratch = attentionScratchBytes(model, stream);
     const bool overlap = cuda && stream.decoderOverlap;
     const torch::Dtype dtype = model.dtype;
     const int64_t kvGroups = stream.kvGroups();
@@ -72,7 +96,9 @@ MemoryBudget memoryBudget(const TilingOptions& tiling, const torch::Device& devi
         }
     }
     if (b.budgetBytes > 0) {
-        const int64_t forSessions = std::max<int64_t>(1, b.budgetBytes - weightBytes);
+        b.runtimeBytes = device.is_cuda() ? kCudaRuntimeBytes : 0;
+        const int64_t forSessions =
+            std::max<int64_t>(1, b.budgetBytes - weightBytes - b.runtimeBytes);
         b.availableBytes =
             b.availableBytes > 0 ? std::min(b.availableBytes, forSessions) : forSessions;
     }
@@ -154,11 +180,13 @@ core::Result<FlashVsrPlanReport> planReport(const FlashVsrOptions& options,
     r.tileWidth = g.tileWidth;
     r.tileHeight = g.tileHeight;
     r.overlap = g.wholeFrame() ? 0 : g.overlap;
+    r.parkIdleTiles = plan->parked;
     r.neededBytes = plan->neededBytes;
     r.availableBytes = plan->availableBytes;
     r.weightBytes = weightBytes;
     r.freeBytes = budget.freeBytes;
     r.budgetBytes = budget.budgetBytes;
+    r.runtimeBytes = budget.runtimeBytes;
     r.device = model.device.str();
     r.summary = plan->kind == PlanKind::TooLarge
                     ? planError(*plan, budget, width, height).message
@@ -180,8 +208,12 @@ core::Error planError(const TilePlan& plan, const MemoryBudget& budget, int64_t 
                           formatGiB(static_cast<int64_t>(plan.availableBytes * (1 - plan.margin))) +
                           " of it may be used, the rest is the safety margin)";
     if (budget.budgetBytes > 0) {
-        message += " (--memory-budget " + formatGiB(budget.budgetBytes) +
-                   ", of which the weights " + formatGiB(budget.weightBytes) + ")";
+        message +=
+            " (--memory-budget " + formatGiB(budget.budgetBytes) + ", of which the weights " +
+            formatGiB(budget.weightBytes) +
+            (budget.runtimeBytes > 0 ? " and the CUDA runtime " + formatGiB(budget.runtimeBytes)
+                                     : std::string()) +
+            ")";
     }
     message += "; use a smaller scale or size";
     return core::makeError(core::ErrorCode::OutOfMemory, message);

@@ -16,6 +16,17 @@
 
 namespace fvs::gpu {
 
+// The attention's working memory per session on `model.device` with `stream`'s path: on the
+// paged cuDNN path (K/V read in place) the kernel's workspace, the page tables and the masks
+// (512 MiB); on the CUDA gather path the gathered K/V budget on top; on the CPU the fp32 score
+// steps (3 × 256 MiB). FlashVsrStream::configure and the planner use the same figure.
+int64_t attentionScratchBytes(const ModelOptions& model, const StreamOptions& stream);
+
+// Device memory a CUDA process uses outside the caching allocator (context, cuBLAS/cuDNN
+// handles and workspaces): measured on the H200 as the peak of a refused run less its weights
+// (docs/benchmarks.md). Counted against a --memory-budget, which bounds the whole process.
+inline constexpr int64_t kCudaRuntimeBytes = 1LL << 30;
+
 // FlashVsrStream::estimateSessionMemory with the attention scratch and decoder overlap the
 // stream will use on `model.device` (what configure() checks).
 SessionMemoryModel sessionMemoryModel(const WanConfig& config, const ModelOptions& model,
@@ -27,11 +38,13 @@ int64_t modelDeviceBytes(const FlashVsrModel& model);
 struct MemoryBudget {
     int64_t availableBytes = 0;  // for the sessions; 0 = no limit (CPU without a budget)
     int64_t weightBytes = 0;
-    int64_t freeBytes = 0;    // the device's free memory now (0 on the CPU)
-    int64_t budgetBytes = 0;  // TilingOptions::memoryBudgetBytes
+    int64_t freeBytes = 0;     // the device's free memory now (0 on the CPU)
+    int64_t budgetBytes = 0;   // TilingOptions::memoryBudgetBytes
+    int64_t runtimeBytes = 0;  // kCudaRuntimeBytes on CUDA under a budget, else 0
 };
 // What the sessions may use: the free device memory (less the weights unless they are already
-// loaded) and the budget less the weights, whichever is smaller.
+// loaded) and the budget less the weights and, on CUDA, the runtime's share, whichever is
+// smaller.
 MemoryBudget memoryBudget(const TilingOptions& tiling, const torch::Device& device,
                           int64_t weightBytes, bool weightsLoaded);
 

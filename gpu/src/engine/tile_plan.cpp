@@ -204,11 +204,11 @@ TileGrid wholeFrameGrid(int64_t width, int64_t height, int64_t sourceWidth, int6
     return gridFrom(width, height, width, height, kDefaultTileOverlap, sourceWidth, sourceHeight);
 }
 
-int64_t gridBytes(const TileGrid& grid, const SessionMemoryModel& memory) {
+int64_t gridBytes(const TileGrid& grid, const SessionMemoryModel& memory, bool parked) {
     int64_t persistent = 0, transient = 0;
     for (const Tile& t : grid.tiles) {
         const SessionBytes s = memory(t.paddedHeight, t.paddedWidth);
-        persistent += s.persistent;
+        persistent = parked ? std::max(persistent, s.persistent) : persistent + s.persistent;
         transient = std::max(transient, s.transient);
     }
     const int64_t blend = grid.wholeFrame() ? 0 : kBlendFrames * 3 * grid.width * grid.height * 4;
@@ -233,7 +233,8 @@ std::string TilePlan::summary() const {
         case PlanKind::WholeFrame:
             return "whole frame, needs about " + formatGiB(neededBytes) + " (" + limit + ")";
         case PlanKind::Tiles:
-            return grid.describe() + ", needs about " + formatGiB(neededBytes) + " (" + limit + ")";
+            return grid.describe() + (parked ? ", idle tiles parked in host memory" : "") +
+                   ", needs about " + formatGiB(neededBytes) + " (" + limit + ")";
         case PlanKind::TooLarge:
             break;
     }
@@ -252,8 +253,10 @@ core::Result<TilePlan> planTiles(const PlanRequest& r) {
     auto fits = [&](int64_t bytes) {
         return plan.availableBytes == 0 || static_cast<double>(bytes) <= limit;
     };
-    auto take = [&](TileGrid grid) {
-        plan.neededBytes = gridBytes(grid, r.memory);
+    auto take = [&](TileGrid grid, bool parked = false) {
+        parked = parked && !grid.wholeFrame();
+        plan.neededBytes = gridBytes(grid, r.memory, parked);
+        plan.parked = parked;
         plan.kind = !fits(plan.neededBytes) ? PlanKind::TooLarge
                     : grid.wholeFrame()     ? PlanKind::WholeFrame
                                             : PlanKind::Tiles;
@@ -266,7 +269,11 @@ core::Result<TilePlan> planTiles(const PlanRequest& r) {
         if (!grid) {
             return grid.error();
         }
-        return take(std::move(*grid));
+        take(*grid);
+        if (plan.kind == PlanKind::TooLarge && r.tiling.allowParking && !grid->wholeFrame()) {
+            take(std::move(*grid), true);
+        }
+        return plan;
     }
     if (r.width <= 0 || r.height <= 0) {
         return invalid("planning needs a frame size, got " + std::to_string(r.width) + "x" +
@@ -311,6 +318,25 @@ core::Result<TilePlan> planTiles(const PlanRequest& r) {
         }
         if (std::get<1>(c) < std::get<1>(*smallest)) {
             smallest = &c;
+        }
+    }
+    if (r.tiling.allowParking) {
+        // Parked: the fewest tiles whose largest one fits (the grids are in tile-count order).
+        const TileGrid* leastParked = nullptr;
+        int64_t leastParkedBytes = 0;
+        for (const auto& c : candidates) {
+            const int64_t bytes = gridBytes(std::get<2>(c), r.memory, true);
+            if (fits(bytes)) {
+                return take(std::get<2>(c), true);
+            }
+            if (leastParked == nullptr || bytes < leastParkedBytes) {
+                leastParked = &std::get<2>(c);
+                leastParkedBytes = bytes;
+            }
+        }
+        if (leastParked != nullptr && leastParkedBytes < plan.neededBytes) {
+            take(*leastParked, true);  // TooLarge, but names the least the frame could need
+            return plan;
         }
     }
     if (smallest != nullptr && std::get<1>(*smallest) < plan.neededBytes) {

@@ -90,8 +90,10 @@ using SessionMemoryModel = std::function<SessionBytes(int64_t paddedHeight, int6
 
 // The bytes a grid needs: every tile's stream state at once (tiles run one after another, each
 // keeps its caches) plus the largest one chunk's working memory, plus the blend buffer of the
-// output frames in flight (29 float frames) when there is more than one tile.
-int64_t gridBytes(const TileGrid& grid, const SessionMemoryModel& memory);
+// output frames in flight (29 float frames) when there is more than one tile. `parked`: idle
+// tiles keep their state in host memory (FlashVsrStream::setParking), so only the running tile's
+// state and chunk are on the device.
+int64_t gridBytes(const TileGrid& grid, const SessionMemoryModel& memory, bool parked = false);
 
 // What the user asks of tiling: automatic (whole frame when it fits, else the fewest tiles that
 // fit), never (whole frame or refuse), or a fixed tile size.
@@ -102,6 +104,9 @@ struct TilingOptions {
     int64_t tileWidth = 0, tileHeight = 0;  // TilingMode::Fixed (multiples of 128)
     int64_t overlap = kDefaultTileOverlap;  // output pixels, multiple of 16, >= 16
     int64_t memoryBudgetBytes = 0;          // the device memory the engine may use; 0: all free
+    // When no grid fits with every tile's state on the device: park idle tiles' state in host
+    // memory (slower: each chunk moves a tile's state over the bus twice).
+    bool allowParking = true;
     bool operator==(const TilingOptions&) const = default;
 };
 
@@ -110,6 +115,7 @@ enum class PlanKind { WholeFrame, Tiles, TooLarge };
 struct TilePlan {
     PlanKind kind = PlanKind::WholeFrame;
     TileGrid grid;
+    bool parked = false;         // idle tiles' state in host memory (Tiles only)
     int64_t neededBytes = 0;     // gridBytes of `grid` (of the whole frame when TooLarge)
     int64_t availableBytes = 0;  // for the sessions; 0 = no limit known (CPU without a budget)
     double margin = 0.1;         // share of availableBytes kept free
@@ -128,7 +134,8 @@ struct PlanRequest {
 };
 
 // Whole frame when it fits (or there is no limit), else the grid with the fewest tiles (then the
-// fewest bytes) that fits within availableBytes·(1 − margin); TooLarge when none does. A Fixed
+// fewest bytes) that fits within availableBytes·(1 − margin); else, with allowParking, the
+// fewest tiles that fit with idle tiles parked; TooLarge when none does. A Fixed
 // tiling is taken as given (bad sizes are InvalidArgument), Off never tiles.
 core::Result<TilePlan> planTiles(const PlanRequest& request);
 

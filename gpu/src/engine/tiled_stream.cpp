@@ -60,18 +60,20 @@ TiledStream::TiledStream(std::shared_ptr<const FlashVsrModel> model, StreamOptio
 
 TiledStream::~TiledStream() = default;
 
-core::Status TiledStream::configure(const TileGrid& grid) {
+core::Status TiledStream::configure(const TileGrid& grid, bool parkIdleTiles) {
     if (grid.tiles.empty()) {
         return core::makeError(core::ErrorCode::InvalidArgument, "TiledStream: a grid of no tiles");
     }
     m_tiles.clear();
     m_weights.clear();
     m_grid = grid;
+    m_park = parkIdleTiles && !grid.wholeFrame();
     const torch::Device device = m_model->options().device;
     for (size_t k = 0; k < grid.tiles.size(); ++k) {
         const Tile& tile = grid.tiles[k];
         auto stream = std::make_unique<FlashVsrStream>(m_model, m_options);
         stream->setCollectStats(m_collectStats);
+        stream->setParking(m_park);
         if (auto st = stream->configure(tile.output.height, tile.output.width); !st) {
             m_tiles.clear();
             return st;
@@ -112,6 +114,14 @@ void TiledStream::reset() {
             });
         }
     }
+}
+
+int64_t TiledStream::parkedBytes() const {
+    int64_t bytes = 0;
+    for (const auto& t : m_tiles) {
+        bytes += t->parkedBytes();
+    }
+    return bytes;
 }
 
 void TiledStream::setCollectStats(bool on) {

@@ -33,7 +33,11 @@ public:
     const TileGrid& grid() const { return m_grid; }
 
     // Makes one stream per tile (each configure()d: a tile the device cannot hold is refused).
-    core::Status configure(const TileGrid& grid);
+    // `parkIdleTiles` (TilePlan::parked): each tile's state waits in host memory while the other
+    // tiles run (FlashVsrStream::setParking); ignored for a one-tile grid.
+    core::Status configure(const TileGrid& grid, bool parkIdleTiles = false);
+    bool parksIdleTiles() const { return m_park; }
+    int64_t parkedBytes() const;  // the tiles' state in host memory now
     // frames: (T, 3, H, W) HR-sized, as FlashVsrStream::push. Throws StopRequested or c10::Error.
     void push(const torch::Tensor& frames, std::stop_token stop = {});
     void finish(std::stop_token stop = {});
@@ -54,6 +58,7 @@ private:
     StreamOptions m_options;
     TileGrid m_grid;
     bool m_collectStats = true;
+    bool m_park = false;
     std::vector<std::unique_ptr<FlashVsrStream>> m_tiles;
     std::vector<torch::Tensor> m_weights;  // (1, h, w) float32 per tile, on the model device
     std::vector<int64_t> m_tileFrames;     // outputs of each tile blended so far

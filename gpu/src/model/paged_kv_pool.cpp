@@ -90,6 +90,14 @@ void PagedKvPool::write(int64_t slot, const torch::Tensor& kWindows, const torch
     m_means[slot].copy_(kMeans);
 }
 
+std::vector<torch::Tensor*> PagedKvPool::stateTensors() {
+    std::vector<torch::Tensor*> all{&m_k, &m_v, &m_means};
+    for (auto& [key, bias] : m_bias) {
+        all.push_back(&bias);
+    }
+    return all;
+}
+
 torch::Tensor PagedKvPool::kPages() const {
     return m_k.view({-1, 1, kBlockTokens, m_headDim});  // (slots*H*ws, 1, 128, d)
 }

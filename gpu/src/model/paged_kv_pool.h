@@ -61,6 +61,11 @@ public:
         std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>, torch::Tensor>;
     BiasCache& biasCache() { return m_bias; }
 
+    // Every tensor the pool holds (pages, means, cached biases), for moving a parked stream's
+    // state between the device and host memory (FlashVsrStream::setParking). Replacing one with a
+    // copy on another device keeps the pool's contents.
+    std::vector<torch::Tensor*> stateTensors();
+
 private:
     torch::Tensor slotIndex(const std::vector<int64_t>& slots) const;
 

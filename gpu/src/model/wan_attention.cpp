@@ -28,6 +28,12 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
     return normed.to(x.scalar_type()) * weight;
 }
 
+bool pagedCudnnAttentionRuns(AttentionPath path, const torch::Device& device, torch::Dtype dtype) {
+    const bool half = dtype == torch::kBFloat16 || dtype == torch::kHalf;
+    return (path == AttentionPath::Auto || path == AttentionPath::Paged) && half &&
+           device.is_cuda() && cudnnPagedSdpaAvailable(device);
+}
+
 namespace {
 
 // The paged path (K/V in the stream's page pool): with Auto wherever cuDNN SDPA with page tables
@@ -41,9 +47,7 @@ bool usePagedAttention(const SelfAttentionContext& ctx, const torch::Tensor& q) 
     if (ctx.attention == AttentionPath::Paged) {
         return true;
     }
-    const bool half = q.scalar_type() == torch::kBFloat16 || q.scalar_type() == torch::kHalf;
-    return ctx.attention == AttentionPath::Auto && half && q.is_cuda() &&
-           cudnnPagedSdpaAvailable(q.device());
+    return pagedCudnnAttentionRuns(ctx.attention, q.device(), q.scalar_type());
 }
 
 // RMSNorm of x (1, L, D) in place of norm(x), as one CUDA kernel (no RoPE, raster layout).

@@ -12,6 +12,11 @@
 
 namespace fvs::gpu {
 
+// True where self-attention with `path` on `device` in `dtype` runs cuDNN SDPA over the stream's
+// page pool (K/V read in place, nothing gathered): Auto or Paged, CUDA, bf16/fp16, cuDNN paged
+// attention in the build (cudnnPagedSdpaAvailable).
+bool pagedCudnnAttentionRuns(AttentionPath path, const torch::Device& device, torch::Dtype dtype);
+
 // RMSNorm over the full channel dim, computed in fp32 and cast back before the weight (reference).
 class RmsNormImpl : public torch::nn::Module {
 public:

@@ -44,11 +44,13 @@ struct FlashVsrPlanReport {
     Kind kind = Kind::WholeFrame;
     int64_t width = 0, height = 0;  // output
     int64_t columns = 1, rows = 1, tileWidth = 0, tileHeight = 0, overlap = 0;
+    bool parkIdleTiles = false;  // idle tiles' state in host memory between their chunks
     int64_t neededBytes = 0;     // the sessions' estimate
     int64_t availableBytes = 0;  // for the sessions (0: no limit)
     int64_t weightBytes = 0, freeBytes = 0, budgetBytes = 0;
-    std::string device;   // "cpu", "cuda"
-    std::string summary;  // one line
+    int64_t runtimeBytes = 0;  // the CUDA runtime's share of a budget (kCudaRuntimeBytes)
+    std::string device;        // "cpu", "cuda"
+    std::string summary;       // one line
     std::vector<FlashVsrPlanTile> tiles;
 };
 const char* toString(FlashVsrPlanReport::Kind kind);  // "whole-frame", "tiles", "too-large"
