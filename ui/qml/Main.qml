@@ -246,7 +246,8 @@ ApplicationWindow {
                 objectName: "zoomLabel"
                 Layout.minimumWidth: 56
                 horizontalAlignment: Text.AlignHCenter
-                text: window.preview.zoom > 0 ? qsTr("%1 %").arg(Math.round(window.preview.zoom * 100)) : qsTr("Fit")
+                // The zoom in use, also when fitted (the Fit button below is the only "Fit").
+                text: qsTr("%1 %").arg(Math.round((window.preview.zoom > 0 ? window.preview.zoom : compare.fitZoom) * 100))
             }
 
             ToolButton {
@@ -262,6 +263,7 @@ ApplicationWindow {
             }
 
             ToolButton {
+                objectName: "fitButton"
                 text: qsTr("Fit")
                 onClicked: window.preview.zoomToFit()
             }
