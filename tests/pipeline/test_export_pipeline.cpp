@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <deque>
 #include <thread>
 
 #include "fvs/core/export_pipeline.h"
@@ -40,6 +41,60 @@ private:
     ResampleProcessor m_inner;
     int m_warmup;
     int64_t m_failAt;
+};
+
+// Wraps a ResampleProcessor and hands its outputs out in bursts of `burst` frames, as a chunked
+// engine does (FlashVSR: a chunk of 8), saying so in its plan.
+class BurstProcessor : public FrameProcessor {
+public:
+    explicit BurstProcessor(int burst)
+        : m_inner({ResampleKernel::Lanczos3, ScaleRequest{2.0}}), m_burst(burst) {}
+    Result<ProcessorPlan> configure(const StreamInfo& in) override {
+        auto plan = m_inner.configure(in);
+        if (plan)
+            plan->outputBurstFrames = m_burst;
+        return plan;
+    }
+    Status push(Frame f) override {
+        if (Status st = m_inner.push(std::move(f)); !st)
+            return st;
+        while (auto out = m_inner.pull())
+            m_held.push_back(std::move(*out));
+        if (static_cast<int>(m_held.size()) >= m_burst)
+            release();
+        return {};
+    }
+    std::optional<Frame> pull() override {
+        if (m_ready.empty())
+            return std::nullopt;
+        Frame f = std::move(m_ready.front());
+        m_ready.pop_front();
+        return f;
+    }
+    Status finish() override {
+        if (Status st = m_inner.finish(); !st)
+            return st;
+        while (auto out = m_inner.pull())
+            m_held.push_back(std::move(*out));
+        release();
+        return {};
+    }
+    void reset() override {
+        m_inner.reset();
+        m_held.clear();
+        m_ready.clear();
+    }
+    int latencyFrames() const override { return m_burst - 1; }
+
+private:
+    void release() {
+        for (auto& f : m_held)
+            m_ready.push_back(std::move(f));
+        m_held.clear();
+    }
+    ResampleProcessor m_inner;
+    int m_burst;
+    std::deque<Frame> m_held, m_ready;
 };
 
 ExportRequest baseRequest(const fs::path& in, const fs::path& out) {
@@ -265,6 +320,65 @@ private Q_SLOTS:
         auto m = ExportPipeline(req).run(proc);
         QVERIFY(!m.ok());
         QCOMPARE(m.error().code, ErrorCode::NotFound);
+    }
+
+    void encoderQueueHoldsTwoBursts() {
+        // GIVEN plans of engines that hand out 1, 8 or 8 huge frames at once
+        ProcessorPlan plan;
+        plan.output.width = 1408;
+        plan.output.height = 768;
+        // THEN room for two bursts before the encoder, at least the minimum, within 1 GiB
+        QCOMPARE(encodeQueueCapacity(plan, 4), size_t(4));
+        plan.outputBurstFrames = 8;
+        QCOMPARE(encodeQueueCapacity(plan, 4), size_t(16));
+        QCOMPARE(encodeQueueCapacity(plan, 32), size_t(32));
+        plan.output.width = 7680;
+        plan.output.height = 4320;
+        plan.outputFormat =
+            AV_PIX_FMT_RGB48;  // 199 MB a frame: five fit in 1 GiB, one burst does not
+        QCOMPARE(encodeQueueCapacity(plan, 4), size_t(8));
+    }
+
+    void stageSecondsSayWhereTheTimeWent_data() {
+        QTest::addColumn<int>("mode");
+        QTest::newRow("overlapped") << int(PipelineMode::Overlapped);
+        QTest::newRow("serial") << int(PipelineMode::Serial);
+    }
+    void stageSecondsSayWhereTheTimeWent() {
+        QFETCH(int, mode);
+        // GIVEN an engine that hands out its frames in bursts of 8
+        ExportRequest req =
+            baseRequest(m_cfr, path(("burst-" + std::to_string(mode) + ".mp4").c_str()));
+        req.mode = PipelineMode(mode);
+        BurstProcessor proc(8);
+        // WHEN the 30-frame clip is exported
+        auto r = ExportPipeline(req).run(proc);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        // THEN every frame is out, in order, with the source's timestamps
+        auto a = decodeClip(m_cfr);
+        auto b = decodeClip(req.output);
+        QVERIFY(a && b);
+        QCOMPARE(b->ptsUs, a->ptsUs);
+        QCOMPARE(r->framesWritten, int64_t(30));
+        // AND the encoder's queue had room for two bursts
+        if (req.mode == PipelineMode::Overlapped)
+            QCOMPARE(r->encodeQueueCapacity, size_t(16));
+        // AND each stage's busy and waiting seconds lie within the run: every stage did work, and
+        // in serial mode nothing waited and the stages add up to at most the run
+        const StageSeconds& s = r->stages;
+        QVERIFY(s.decode > 0 && s.process > 0 && s.encode > 0);
+        for (double t : {s.decode, s.process, s.processBlocked, s.encode, s.encodeStarved}) {
+            QVERIFY(t >= 0);
+            QVERIFY2(t <= r->seconds,
+                     qPrintable(QString("%1 s of a %2 s run").arg(t).arg(r->seconds)));
+        }
+        if (req.mode == PipelineMode::Serial) {
+            QCOMPARE(s.processBlocked, 0.0);
+            QCOMPARE(s.encodeStarved, 0.0);
+            QVERIFY(s.decode + s.process + s.encode <= r->seconds);
+        } else {
+            QVERIFY(s.encode + s.encodeStarved <= r->seconds);
+        }
     }
 
     void segmentedResumeEqualsUninterrupted() {
