@@ -10,6 +10,9 @@ extern "C" {
 
 #include "cli_common.h"
 #include "commands.h"
+#ifdef FVS_HAVE_TORCH
+#include "fvs/gpu/device_info.h"
+#endif
 
 namespace {
 
@@ -28,11 +31,35 @@ void printUsage() {
                  "  models check DIR   check a FlashVSR model folder\n"
                  "  models list        list every engine's models and whether they are installed\n"
                  "  debug ...          engine diagnostics\n\n"
-                 "  --version          print the version\n"
+                 "  --version          print the version (--verbose: GPU, driver, what runs)\n"
                  "  --help             this text; `flashvsr <command> --help` for a command\n\n"
                  "exit codes: 0 ok, 1 usage, 2 input, 3 engine/model, 4 output, 5 disk full,\n"
                  "            6 cancelled, 7 some inputs of a batch failed, 8 internal error,\n"
                  "            9 network\n";
+}
+
+// `flashvsr --version --verbose`: the compute backend and what FlashVSR can do on it.
+void printDeviceReport() {
+#ifndef FVS_HAVE_TORCH
+    std::cout << "torch: not in this build\nCUDA in this build: no\nGPU: none\n"
+                 "FlashVSR: this build has no LibTorch (FlashVSR and Real-ESRGAN are not in it; "
+                 "Lanczos and bicubic run)\n";
+#else
+    using namespace fvs::gpu;
+    const DeviceInfo d = queryDevice();
+    std::cout << "torch " << d.torchVersion << "\n"
+              << "CUDA in this build: " << (d.cudaBuild ? "yes" : "no") << "\n";
+    if (d.cudaBuild)
+        std::cout << "CUDA runtime " << cudaVersionText(d.cudaRuntimeVersion)
+                  << ", driver supports CUDA " << cudaVersionText(d.cudaDriverVersion) << "\n";
+    if (d.cudaAvailable)
+        std::cout << "GPU: " << d.deviceName << ", compute capability " << d.computeMajor << "."
+                  << d.computeMinor << ", " << (d.totalMemoryBytes >> 20) << " MiB ("
+                  << (d.freeMemoryBytes >> 20) << " MiB free)\n";
+    else
+        std::cout << "GPU: none\n";
+    std::cout << "FlashVSR: " << flashVsrSupport(d).summary << "\n";
+#endif
 }
 
 }  // namespace
@@ -48,6 +75,8 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     if (command == "--version" || command == "-V") {
         std::cout << "flashvsr " FVS_VERSION "\n";
+        if (argc > 2 && (std::strcmp(argv[2], "--verbose") == 0 || std::strcmp(argv[2], "-v") == 0))
+            printDeviceReport();
         return fvs::cli::kExitOk;
     }
     if (command == "--help" || command == "-h" || command == "help") {

@@ -42,6 +42,12 @@ private Q_SLOTS:
         Run v = flashvsr({"--version"});
         QCOMPARE(v.code, 0);
         QVERIFY(v.out.startsWith("flashvsr "));
+        // AND --verbose says what the compute backend is and what FlashVSR can do on it
+        Run vv = flashvsr({"--version", "--verbose"});
+        QCOMPARE(vv.code, 0);
+        QVERIFY(vv.out.startsWith("flashvsr "));
+        for (const char* line : {"\ntorch ", "\nCUDA in this build: ", "\nGPU: ", "\nFlashVSR: "})
+            QVERIFY2(vv.out.contains(line), qPrintable(vv.out));
         for (const char* cmd : {"upscale", "probe", "queue", "bench"}) {
             Run h = flashvsr({cmd, "--help"});
             QCOMPARE(h.code, 0);
