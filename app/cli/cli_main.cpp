@@ -41,7 +41,7 @@ void printUsage() {
 // `flashvsr --version --verbose`: the compute backend and what FlashVSR can do on it.
 void printDeviceReport() {
 #ifndef FVS_HAVE_TORCH
-    std::cout << "torch: not in this build\nCUDA in this build: no\nGPU: none\n"
+    std::cout << "torch not in this build\nCUDA in this build: no\nGPU: none\n"
                  "FlashVSR: this build has no LibTorch (FlashVSR and Real-ESRGAN are not in it; "
                  "Lanczos and bicubic run)\n";
 #else
